@@ -1,0 +1,37 @@
+# Two commands for a newcomer: `make serve` and `make test`. Both build .venv from scratch.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: serve test lint validate bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/activate pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(BIN)/activate pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+serve: $(VENV)/.installed
+	$(BIN)/pricing serve --rules rules --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check pricing tests bench
+	$(BIN)/pricing validate rules
+	$(BIN)/python -m pytest
+
+validate: $(VENV)/.installed
+	$(BIN)/pricing validate rules
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/bench_quote.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -1,0 +1,7 @@
+"""``python -m pricing`` runs the CLI."""
+
+import sys
+
+from pricing.cli import main
+
+sys.exit(main())

@@ -1,0 +1,221 @@
+"""The one exception tree of the package.
+
+Every error a caller can cause is a :class:`PricingError`; each branch also inherits the
+built-in it resembles, so ``except ValueError`` keeps working for callers that know nothing of
+us. Errors carry structured fields; the CLI and the HTTP layer render those fields and never
+parse message text::
+
+    PricingError
+    ├── InvalidInputError (ValueError)          a request or argument is malformed
+    │   ├── CurrencyError                       unknown / non-ISO currency code
+    │   ├── CurrencyMismatchError               arithmetic across two currencies
+    │   ├── InvalidAmountError                  NaN, Infinity, float, out of bounds, too precise
+    │   ├── InvalidCodeError                    country, region, HS code or locale
+    │   └── RequestError                        a quote request field (path in ``field``)
+    ├── RulesError (ValueError)                 rule files do not load; ``problems`` lists all
+    ├── RatesError (ValueError)                 a rates file or source is unusable
+    ├── NotFoundError (LookupError)
+    │   ├── UnknownMarketError                  no market by that id / for that destination
+    │   ├── UnknownShippingMethodError
+    │   └── MissingRateError                    no exchange rate for a currency pair
+    └── QuoteRefusedError (ValueError)
+        ├── RestrictedItemError                 an item the market forbids
+        └── ShippingError                       no shipping possible (too heavy, ...)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "CurrencyError",
+    "CurrencyMismatchError",
+    "InvalidAmountError",
+    "InvalidCodeError",
+    "InvalidInputError",
+    "MissingRateError",
+    "NotFoundError",
+    "PricingError",
+    "Problem",
+    "QuoteRefusedError",
+    "RatesError",
+    "RequestError",
+    "RestrictedItemError",
+    "RulesError",
+    "ShippingError",
+    "UnknownMarketError",
+    "UnknownShippingMethodError",
+    "did_you_mean",
+]
+
+
+def did_you_mean(value: str, choices: Iterable[str]) -> str | None:
+    """The closest of ``choices`` to a mistyped ``value``, or None.
+
+    >>> did_you_mean("shiping", ["shipping", "duty"])
+    'shipping'
+    """
+    import difflib
+
+    options = list(choices)
+    lowered = {c.lower(): c for c in options}
+    if value.lower() in lowered:
+        return lowered[value.lower()]
+    match = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.5)
+    return lowered[match[0]] if match else None
+
+
+class PricingError(Exception):
+    """Base of every error this package raises on purpose."""
+
+    default_message = "pricing error"
+    #: A short machine-readable slug, used as the problem+json ``type`` suffix.
+    code = "pricing-error"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        field: str | None = None,
+        value: object = None,
+        expected: str | None = None,
+        suggestion: str | None = None,
+    ) -> None:
+        self.message = message or self.default_message
+        self.field = field
+        self.value = value
+        self.expected = expected
+        self.suggestion = suggestion
+        super().__init__(self.message)
+
+    def details(self) -> dict[str, object]:
+        """The structured fields, without the empty ones (for JSON and CLI output)."""
+        out: dict[str, object] = {}
+        for key in ("field", "value", "expected", "suggestion"):
+            v = getattr(self, key)
+            if v is not None:
+                out[key] = v if isinstance(v, str | int | bool) else str(v)
+        return out
+
+
+class InvalidInputError(PricingError, ValueError):
+    default_message = "invalid input"
+    code = "invalid-input"
+
+
+class CurrencyError(InvalidInputError):
+    default_message = "unknown currency code; use an ISO 4217 code such as EUR"
+    code = "unknown-currency"
+
+
+class CurrencyMismatchError(InvalidInputError):
+    default_message = "cannot combine amounts in two currencies; convert one first"
+    code = "currency-mismatch"
+
+
+class InvalidAmountError(InvalidInputError):
+    default_message = "invalid amount"
+    code = "invalid-amount"
+
+
+class InvalidCodeError(InvalidInputError):
+    default_message = "invalid code"
+    code = "invalid-code"
+
+
+class RequestError(InvalidInputError):
+    default_message = "invalid request"
+    code = "invalid-request"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong in a rule file: where, what was found, what is allowed."""
+
+    file: str
+    key: str
+    message: str
+    value: str | None = None
+    expected: str | None = None
+    suggestion: str | None = None
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        text = f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+        if self.value is not None:
+            text += f" (found {self.value})"
+        if self.expected:
+            text += f"; allowed: {self.expected}"
+        if self.suggestion:
+            text += f"; did you mean {self.suggestion!r}?"
+        return text
+
+    def to_dict(self) -> dict[str, object]:
+        return {k: v for k, v in (
+            ("file", self.file), ("key", self.key), ("message", self.message),
+            ("value", self.value), ("expected", self.expected),
+            ("suggestion", self.suggestion), ("line", self.line), ("column", self.column),
+        ) if v is not None}
+
+
+class RulesError(PricingError, ValueError):
+    """Rule files that do not load. ``problems`` holds every problem found, not just the first."""
+
+    default_message = "the rule files are invalid"
+    code = "invalid-rules"
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        n = len(self.problems)
+        first = str(self.problems[0]) if self.problems else ""
+        super().__init__(
+            f"{n} problem{'s' if n != 1 else ''} in the rule files"
+            + (f"; first: {first}" if n else "")
+        )
+
+
+class RatesError(PricingError, ValueError):
+    default_message = "the exchange rates are unusable"
+    code = "invalid-rates"
+
+
+class NotFoundError(PricingError, LookupError):
+    default_message = "not found"
+    code = "not-found"
+
+
+class UnknownMarketError(NotFoundError):
+    default_message = "no such market"
+    code = "unknown-market"
+
+
+class UnknownShippingMethodError(NotFoundError):
+    default_message = "no such shipping method"
+    code = "unknown-shipping-method"
+
+
+class MissingRateError(NotFoundError):
+    default_message = "no exchange rate for this currency"
+    code = "missing-rate"
+
+
+class QuoteRefusedError(PricingError, ValueError):
+    default_message = "this cart cannot be quoted"
+    code = "quote-refused"
+
+
+class RestrictedItemError(QuoteRefusedError):
+    default_message = "an item cannot be sold to this market"
+    code = "restricted-item"
+
+
+class ShippingError(QuoteRefusedError):
+    default_message = "no shipping is possible for this cart"
+    code = "shipping-impossible"

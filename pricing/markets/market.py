@@ -1,0 +1,87 @@
+"""A validated market: its frozen spec plus the look-ups the engine needs, built once."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from types import MappingProxyType
+
+from pricing.markets.schema import DutyRule, MarketSpec, TaxComponent
+
+__all__ = ["Market"]
+
+
+class Market:
+    """One market of a rule set. Immutable; every rule can name the file and key it came from."""
+
+    __slots__ = ("_origin", "_rules_by_prefix", "requires_region", "spec")
+
+    def __init__(self, spec: MarketSpec, origin: Mapping[tuple[str | int, ...], str]) -> None:
+        self.spec = spec
+        self._origin = MappingProxyType(dict(origin))
+        self.requires_region = bool(spec.tax and any(c.regions for c in spec.tax.components))
+        # Longest prefix first; origin-specific (preference) rules before general ones.
+        indexed = list(enumerate(spec.duty.rules))
+        self._rules_by_prefix = tuple(sorted(
+            indexed, key=lambda ir: (not ir[1].origins, -len(ir[1].hs or ""), ir[0])))
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def currency(self) -> str:
+        return self.spec.currency
+
+    def file_of(self, *path: str | int) -> str:
+        """The rule file that supplied the key at ``path`` (a zone or the market's own file)."""
+        for n in range(len(path), -1, -1):
+            if path[:n] in self._origin:
+                return self._origin[path[:n]]
+        return self._origin.get((), f"markets/{self.id}.toml")
+
+    def rule_ref(self, *path: str | int) -> str:
+        """``file#key.path`` naming where a rule lives, e.g. ``zones/eu.toml#duty.rules[2]``."""
+        key = ""
+        for part in path:
+            key += f"[{part}]" if isinstance(part, int) else ("." if key else "") + part
+        return f"{self.file_of(*path)}#{key}"
+
+    def duty_rule_for(self, hs_code: str | None, origin: str | None
+                      ) -> tuple[int, DutyRule] | None:
+        """The duty rule for an item: an origin preference first, then the longest HS prefix."""
+        for index, rule in self._rules_by_prefix:
+            if rule.hs is not None and (hs_code is None or not hs_code.startswith(rule.hs)):
+                continue
+            if rule.origins and origin not in rule.origins:
+                continue
+            return index, rule
+        return None
+
+    def tax_components(self, region: str | None) -> list[tuple[int, TaxComponent]]:
+        if self.spec.tax is None:
+            return []
+        return [(i, c) for i, c in enumerate(self.spec.tax.components)
+                if not c.regions or region in c.regions]
+
+    def serves(self, country: str, region: str | None) -> bool:
+        return country in self.spec.countries and region not in self.spec.exclude_regions
+
+    def summary(self, *, on: date | None = None) -> dict[str, object]:
+        """The public description of the market (for GET /v1/markets)."""
+        s = self.spec
+        return {
+            "id": s.id,
+            "name": s.name,
+            "countries": list(s.countries),
+            "currency": s.currency,
+            "locales": list(s.locales),
+            "default_locale": s.default_locale,
+            "price_display": s.price_display,
+            "incoterm": s.incoterm,
+            "requires_region": self.requires_region,
+            "shipping_methods": [
+                {"id": k, "name": m.name, "days": list(m.days), "default": m.default}
+                for k, m in s.shipping.items()],
+            "payment_methods": list(s.payment_methods),
+        }

@@ -1,0 +1,246 @@
+"""Exact money: a Decimal amount in an ISO 4217 currency, with that currency's minor units.
+
+Arithmetic never rounds; rounding happens only in :meth:`Money.round`, with a named
+:class:`Rounding` mode and the currency's own precision from CLDR (through babel): JPY and KRW
+have 0 decimals, EUR and USD 2, KWD and BHD 3. CLDR gives IQD 0 decimals where ISO 4217 says 3;
+we follow CLDR, which is what shoppers see printed.
+
+>>> a = Money.of("10.005", "EUR")
+>>> a.round()
+Money('10.01', 'EUR')
+>>> a.round(mode=Rounding.HALF_EVEN)
+Money('10.00', 'EUR')
+>>> Money.of("1234.5", "JPY").round()
+Money('1235', 'JPY')
+>>> [str(p.amount) for p in allocate(Money.of("10.00", "EUR"), [1, 1, 1])]
+['3.34', '3.33', '3.33']
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from functools import lru_cache
+
+import moneyed
+from babel.numbers import get_currency_precision
+
+from pricing.codes import normalize_currency
+from pricing.errors import CurrencyMismatchError, InvalidAmountError
+
+__all__ = [
+    "MAX_AMOUNT",
+    "Money",
+    "Rounding",
+    "allocate",
+    "minor_unit",
+    "parse_decimal",
+    "precision",
+]
+
+#: Largest absolute amount we accept anywhere (a trillion units): far above any cart, far below
+#: what would make Decimal arithmetic slow or a formatted string absurd.
+MAX_AMOUNT = Decimal("1000000000000")
+
+# Enough digits for a 10^12 amount with 28 decimals of rate arithmetic.
+_CONTEXT = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_EVEN, traps=[
+    decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow])
+
+
+class Rounding(StrEnum):
+    """Named rounding modes. Amounts here are non-negative, so UP means toward +infinity."""
+
+    HALF_UP = "half_up"
+    HALF_EVEN = "half_even"
+    UP = "up"
+    DOWN = "down"
+
+    @property
+    def decimal_mode(self) -> str:
+        return _DECIMAL_MODES[self]
+
+
+_DECIMAL_MODES = {
+    Rounding.HALF_UP: decimal.ROUND_HALF_UP,
+    Rounding.HALF_EVEN: decimal.ROUND_HALF_EVEN,
+    Rounding.UP: decimal.ROUND_CEILING,
+    Rounding.DOWN: decimal.ROUND_FLOOR,
+}
+
+
+@lru_cache(maxsize=512)
+def precision(currency: str) -> int:
+    """Number of minor digits of ``currency`` (CLDR).
+
+    >>> precision("JPY"), precision("EUR"), precision("KWD")
+    (0, 2, 3)
+    """
+    return int(get_currency_precision(normalize_currency(currency)))
+
+
+@lru_cache(maxsize=512)
+def minor_unit(currency: str) -> Decimal:
+    """The smallest amount of ``currency``: ``Decimal('0.01')`` for EUR, ``Decimal('1')``
+    for JPY."""
+    return Decimal(1).scaleb(-precision(currency))
+
+
+def parse_decimal(value: object, *, field: str = "amount") -> Decimal:
+    """A finite Decimal from a str, int or Decimal. Floats are refused: they are not exact."""
+    if isinstance(value, bool | float):
+        raise InvalidAmountError(
+            f"{field} must be a decimal string such as \"19.99\", not a float "
+            "(binary floats cannot hold most prices exactly)",
+            field=field, value=value, expected='a decimal string, e.g. "19.99"')
+    if isinstance(value, Decimal):
+        d = value
+    elif isinstance(value, int):
+        d = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            d = Decimal(value.strip())
+        except decimal.InvalidOperation:
+            raise InvalidAmountError(f"{field} is not a number: {value!r}", field=field,
+                                     value=value, expected='a decimal string, e.g. "19.99"'
+                                     ) from None
+    else:
+        raise InvalidAmountError(f"{field} must be a decimal string", field=field, value=value,
+                                 expected='a decimal string, e.g. "19.99"')
+    if not d.is_finite():
+        raise InvalidAmountError(f"{field} must be a finite number, not {value!r}", field=field,
+                                 value=value, expected="a finite decimal")
+    if abs(d) > MAX_AMOUNT:
+        raise InvalidAmountError(f"{field} is out of bounds: {value!r}", field=field,
+                                 value=value, expected=f"at most {MAX_AMOUNT} in absolute value")
+    return d
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """An immutable amount of one currency. Compare, add and subtract only within a currency."""
+
+    amount: Decimal
+    currency: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.amount, Decimal):
+            raise InvalidAmountError("Money needs a Decimal amount; use Money.of() to parse",
+                                     field="amount", value=self.amount)
+
+    @classmethod
+    def of(cls, amount: object, currency: str) -> Money:
+        """Parse ``amount`` (str, int or Decimal, never float) in ``currency``."""
+        return cls(parse_decimal(amount), normalize_currency(currency))
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        return cls(Decimal(0).quantize(minor_unit(currency)), currency)
+
+    @classmethod
+    def parse(cls, text: str, *, field: str = "amount") -> Money:
+        """Parse the rule-file spelling ``"150.00 EUR"``."""
+        if not isinstance(text, str) or len(parts := text.split()) != 2:
+            raise InvalidAmountError(f"{field} must be written as \"AMOUNT CURRENCY\"",
+                                     field=field, value=text, expected='e.g. "150.00 EUR"')
+        return cls(parse_decimal(parts[0], field=field),
+                   normalize_currency(parts[1], field=field))
+
+    # -- arithmetic (exact; never rounds) -------------------------------------------------
+
+    def _check(self, other: object) -> Money:
+        if not isinstance(other, Money):
+            raise TypeError(f"cannot combine Money with {type(other).__name__}")
+        if other.currency != self.currency:
+            raise CurrencyMismatchError(
+                f"cannot combine {self.currency} and {other.currency}; convert one first",
+                value=f"{self.currency}/{other.currency}")
+        return other
+
+    def __add__(self, other: Money) -> Money:
+        return Money(self.amount + self._check(other).amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        return Money(self.amount - self._check(other).amount, self.currency)
+
+    def __mul__(self, factor: Decimal | int) -> Money:
+        if isinstance(factor, float | Money):
+            raise TypeError("multiply Money by a Decimal or int only")
+        return Money(_CONTEXT.multiply(self.amount, Decimal(factor)), self.currency)
+
+    __rmul__ = __mul__
+
+    def __lt__(self, other: Money) -> bool:
+        return self.amount < self._check(other).amount
+
+    def __le__(self, other: Money) -> bool:
+        return self.amount <= self._check(other).amount
+
+    def __gt__(self, other: Money) -> bool:
+        return self.amount > self._check(other).amount
+
+    def __ge__(self, other: Money) -> bool:
+        return self.amount >= self._check(other).amount
+
+    def __bool__(self) -> bool:
+        return bool(self.amount)
+
+    def __repr__(self) -> str:
+        return f"Money('{self.amount}', '{self.currency}')"
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
+
+    # -- rounding ---------------------------------------------------------------------
+
+    def round(self, *, mode: Rounding = Rounding.HALF_UP) -> Money:
+        """This amount at the currency's minor unit, rounded with ``mode``."""
+        return Money(self.amount.quantize(minor_unit(self.currency),
+                                          rounding=_DECIMAL_MODES[mode]), self.currency)
+
+    def is_rounded(self) -> bool:
+        """True when the amount has exactly the currency's minor digits."""
+        return self.amount.as_tuple().exponent == -precision(self.currency)
+
+    # -- interop ----------------------------------------------------------------------
+
+    def to_moneyed(self) -> moneyed.Money:
+        return moneyed.Money(self.amount, self.currency)
+
+    @classmethod
+    def from_moneyed(cls, value: moneyed.Money) -> Money:
+        return cls.of(value.amount, value.currency.code)
+
+
+def allocate(total: Money, weights: Sequence[Decimal | int]) -> list[Money]:
+    """Split a rounded ``total`` in proportion to ``weights`` by largest remainder.
+
+    The parts add up to ``total`` exactly and each differs from its exact share by less than one
+    minor unit. Ties in remainder go to the earlier part, so the result is deterministic. With all
+    weights zero the total is split evenly.
+    """
+    if not weights:
+        raise ValueError("allocate needs at least one weight")
+    ws = [Decimal(w) for w in weights]
+    if any(w < 0 for w in ws):
+        raise ValueError("allocation weights must not be negative")
+    unit = minor_unit(total.currency)
+    units = int((total.amount / unit).to_integral_value(rounding=decimal.ROUND_HALF_EVEN))
+    if Decimal(units) * unit != total.amount:
+        raise InvalidAmountError("allocate needs a total rounded to the currency's minor unit",
+                                 value=str(total))
+    wsum = sum(ws)
+    if wsum == 0:
+        ws = [Decimal(1)] * len(ws)
+        wsum = Decimal(len(ws))
+    sign = -1 if units < 0 else 1
+    n = abs(units)
+    exact = [_CONTEXT.divide(_CONTEXT.multiply(Decimal(n), w), wsum) for w in ws]
+    floors = [int(e.to_integral_value(rounding=decimal.ROUND_FLOOR)) for e in exact]
+    left = n - sum(floors)
+    order = sorted(range(len(ws)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[:left]:
+        floors[i] += 1
+    return [Money((Decimal(sign * f) * unit).quantize(unit), total.currency) for f in floors]

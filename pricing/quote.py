@@ -1,0 +1,332 @@
+"""Quote requests and results: immutable value objects and their JSON shape.
+
+A request arrives as a :class:`QuoteRequest` or as the same thing in JSON form (a dict);
+:meth:`QuoteRequest.from_dict` validates it and names the field of every problem. A
+:class:`Quote` is the answer; :meth:`Quote.to_dict` is exactly the JSON the HTTP service returns.
+Amounts are decimal strings with exactly the currency's minor digits, never JSON numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from pricing.codes import (
+    normalize_country,
+    normalize_currency,
+    normalize_hs_code,
+    normalize_locale,
+    normalize_region,
+)
+from pricing.errors import PricingError, RequestError
+from pricing.l10n.formatting import format_money
+from pricing.money import Money, parse_decimal
+
+__all__ = [
+    "MAX_ITEMS",
+    "MAX_QUANTITY",
+    "Charge",
+    "Item",
+    "Line",
+    "Quote",
+    "QuoteRequest",
+    "QuoteRequestModel",
+]
+
+#: Most lines one request may hold (documented limit; the HTTP service enforces it too).
+MAX_ITEMS = 1000
+#: Most units of one line.
+MAX_QUANTITY = 100_000
+
+_KG_PER = {"kg": Decimal(1), "g": Decimal("0.001"), "lb": Decimal("0.45359237"),
+           "oz": Decimal("0.028349523125")}
+
+
+def _wrap(fn: Any) -> Any:
+    def check(v: Any) -> Any:
+        try:
+            return fn(v)
+        except PricingError as e:
+            hint = f"; did you mean {e.suggestion!r}?" if e.suggestion else ""
+            raise ValueError(e.message + hint) from None
+    return check
+
+
+def _amount(v: Any) -> Decimal:
+    d = _wrap(lambda x: parse_decimal(x, field="amount"))(v)
+    if d < 0:
+        raise ValueError(f"amount must not be negative; found {v!r}")
+    return d
+
+
+def _positive_weight(v: Any) -> Decimal:
+    d = _wrap(lambda x: parse_decimal(x, field="weight.value"))(v)
+    if d < 0 or d > 100_000:
+        raise ValueError(f"weight must be between 0 and 100000; found {v!r}")
+    return d
+
+
+def _day(v: Any) -> date:
+    if isinstance(v, date):
+        return v
+    if isinstance(v, str):
+        try:
+            return date.fromisoformat(v)
+        except ValueError:
+            pass
+    raise ValueError(f"expected a date as YYYY-MM-DD; found {v!r}")
+
+
+_Country = Annotated[str, BeforeValidator(_wrap(normalize_country))]
+_Region = Annotated[str, BeforeValidator(_wrap(normalize_region))]
+_Currency = Annotated[str, BeforeValidator(_wrap(normalize_currency))]
+_Hs = Annotated[str, BeforeValidator(_wrap(normalize_hs_code))]
+_Locale = Annotated[str, BeforeValidator(_wrap(normalize_locale))]
+_Amount = Annotated[Decimal, BeforeValidator(_amount)]
+_Weight = Annotated[Decimal, BeforeValidator(_positive_weight)]
+_Day = Annotated[date, BeforeValidator(_day)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PriceModel(_Strict):
+    amount: _Amount = Field(description="Decimal string, e.g. \"19.99\"; numbers are refused.",
+                            json_schema_extra={"type": "string", "example": "19.99"})
+    currency: _Currency = Field(json_schema_extra={"type": "string", "example": "EUR"})
+
+
+class WeightModel(_Strict):
+    value: _Weight = Field(json_schema_extra={"type": "string", "example": "0.25"})
+    unit: Literal["kg", "g", "lb", "oz"] = "kg"
+
+
+class ItemModel(_Strict):
+    sku: str = Field(min_length=1, max_length=128)
+    quantity: int = Field(ge=1, le=MAX_QUANTITY, strict=True)
+    price: PriceModel
+    hs_code: _Hs | None = Field(None, json_schema_extra={"type": "string", "example": "610910"})
+    origin: _Country | None = Field(None, json_schema_extra={"type": "string", "example": "PT"})
+    category: str | None = Field(None, max_length=64)
+    weight: WeightModel | None = None
+    title: str | None = Field(None, max_length=500)
+
+
+class DestinationModel(_Strict):
+    country: _Country = Field(json_schema_extra={"type": "string", "example": "DE"})
+    region: _Region | None = Field(None, json_schema_extra={"type": "string",
+                                                            "example": "US-CA"})
+
+
+class QuoteRequestModel(_Strict):
+    """The JSON body of a quote request (also accepted by ``Engine.quote`` as a dict)."""
+
+    destination: DestinationModel
+    items: list[ItemModel] = Field(min_length=1, max_length=MAX_ITEMS)
+    market: str | None = Field(None, max_length=40)
+    locale: _Locale | None = Field(None, json_schema_extra={"type": "string", "example": "de_DE"})
+    date: _Day | None = Field(None, json_schema_extra={"type": "string", "format": "date"})
+    shipping_method: str | None = Field(None, max_length=40)
+    ship_from: _Country | None = Field(None, json_schema_extra={"type": "string"})
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    sku: str
+    quantity: int
+    price: Money
+    hs_code: str | None = None
+    origin: str | None = None
+    category: str | None = None
+    weight_kg: Decimal | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteRequest:
+    """A cart for a destination. Build it directly or with :meth:`from_dict`."""
+
+    country: str
+    items: tuple[Item, ...]
+    region: str | None = None
+    market: str | None = None
+    locale: str | None = None
+    date: date | None = None
+    shipping_method: str | None = None
+    ship_from: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> QuoteRequest:
+        """Validate the JSON form; a problem raises :class:`RequestError` naming the field."""
+        try:
+            model = QuoteRequestModel.model_validate(data)
+        except ValidationError as err:
+            raise _request_error(err) from None
+        return cls.from_model(model)
+
+    @classmethod
+    def from_model(cls, m: QuoteRequestModel) -> QuoteRequest:
+        items = tuple(
+            Item(sku=i.sku, quantity=i.quantity, price=Money(i.price.amount, i.price.currency),
+                 hs_code=i.hs_code, origin=i.origin, category=i.category,
+                 weight_kg=(i.weight.value * _KG_PER[i.weight.unit]) if i.weight else None,
+                 title=i.title)
+            for i in m.items)
+        region = m.destination.region
+        if region is not None and not region.startswith(m.destination.country + "-"):
+            raise RequestError(f"region {region} is not in country {m.destination.country}",
+                               field="destination.region", value=region,
+                               expected=f"a subdivision of {m.destination.country}, e.g. "
+                                        f"{m.destination.country}-...")
+        return cls(country=m.destination.country, region=region, items=items, market=m.market,
+                   locale=m.locale, date=m.date, shipping_method=m.shipping_method,
+                   ship_from=m.ship_from)
+
+
+def _request_error(err: ValidationError) -> RequestError:
+    e = err.errors()[0]
+    path = ""
+    for part in e["loc"]:
+        path += f"[{part}]" if isinstance(part, int) else ("." if path else "") + str(part)
+    msg = e["msg"].removeprefix("Value error, ")
+    if e["type"] == "extra_forbidden":
+        msg = f"unknown field {e['loc'][-1]!r}"
+    elif e["type"] == "missing":
+        msg = "required field is missing"
+    elif e["type"] in ("too_long", "too_short") and path == "items":
+        msg = f"items must hold between 1 and {MAX_ITEMS} lines"
+    value = e.get("input")
+    shown = None if isinstance(value, dict | list) or e["type"] == "missing" else value
+    if isinstance(shown, str) and len(shown) > 100:
+        shown = shown[:100] + "..."
+    rest = len(err.errors()) - 1
+    if rest:
+        msg += f" (and {rest} more problem{'s' if rest > 1 else ''})"
+    return RequestError(f"{path}: {msg}" if path else msg, field=path or None, value=shown)
+
+
+# -- result --------------------------------------------------------------------------------
+
+ChargeKind = Literal["shipping", "duty", "tax", "fee"]
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    """One amount of a quote and why: which rule, which base, which rate."""
+
+    kind: ChargeKind
+    name: str
+    amount: Money
+    rule: str
+    base: Money | None = None
+    rate: Decimal | None = None
+    note: str = ""
+    #: True for tax already inside displayed prices (tax-inclusive markets).
+    included: bool = False
+    payable: Literal["checkout", "delivery"] = "checkout"
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    sku: str
+    title: str | None
+    quantity: int
+    unit_price: Money
+    subtotal: Money
+    shipping: Money
+    duty: Money
+    tax: Money
+    included_tax: Money
+    fees: Money
+    price_note: str = ""
+
+    @property
+    def total(self) -> Money:
+        return self.subtotal + self.shipping + self.duty + self.tax + self.fees
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """An immutable, explained landed-cost quote. ``to_dict()`` is the service's JSON."""
+
+    market: str
+    currency: str
+    locale: str
+    locale_chain: tuple[str, ...]
+    date: date
+    rules_version: str
+    incoterm: str
+    price_display: str
+    regime: Mapping[str, Any]
+    fx: Mapping[str, Any]
+    lines: tuple[Line, ...]
+    charges: tuple[Charge, ...]
+    shipping_method: Mapping[str, Any]
+    warnings: tuple[str, ...] = ()
+    totals: Mapping[str, Money] = field(default_factory=dict)
+
+    @property
+    def total(self) -> Money:
+        return self.totals["total"]
+
+    def to_dict(self) -> dict[str, Any]:
+        loc = self.locale
+
+        def amt(m: Money) -> dict[str, str]:
+            return {"amount": str(m.amount), "currency": m.currency,
+                    "formatted": format_money(m.amount, m.currency, loc)}
+
+        return {
+            "market": self.market,
+            "currency": self.currency,
+            "locale": self.locale,
+            "locale_chain": list(self.locale_chain),
+            "date": self.date.isoformat(),
+            "rules_version": self.rules_version,
+            "incoterm": self.incoterm,
+            "price_display": self.price_display,
+            "regime": dict(self.regime),
+            "fx": dict(self.fx),
+            "shipping_method": dict(self.shipping_method),
+            "lines": [{
+                "sku": ln.sku,
+                "title": ln.title,
+                "quantity": ln.quantity,
+                "unit_price": amt(ln.unit_price),
+                "subtotal": amt(ln.subtotal),
+                "shipping": amt(ln.shipping),
+                "duty": amt(ln.duty),
+                "tax": amt(ln.tax),
+                "included_tax": amt(ln.included_tax),
+                "fees": amt(ln.fees),
+                "total": amt(ln.total),
+                "price_note": ln.price_note,
+            } for ln in self.lines],
+            "totals": {k: amt(v) for k, v in self.totals.items()},
+            "charges": [{
+                "kind": c.kind,
+                "name": c.name,
+                "amount": amt(c.amount),
+                "rule": c.rule,
+                "base": amt(c.base) if c.base is not None else None,
+                "rate": str(c.rate) if c.rate is not None else None,
+                "note": c.note,
+                "included": c.included,
+                "payable": c.payable,
+            } for c in self.charges],
+            "warnings": list(self.warnings),
+        }
+
+
+def sum_money(values: Sequence[Money], currency: str) -> Money:
+    total = Money.zero(currency)
+    for v in values:
+        total = total + v
+    return total
+

@@ -1,0 +1,48 @@
+"""Shared fixtures: the bundled rules, a fixed rate table, and a writable copy of the rules."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from pricing import Engine, RateTable, load_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES = ROOT / "rules"
+QUOTE_DAY = date(2026, 11, 23)
+
+#: Round rates so that worked examples can be computed by hand (units per 1 EUR).
+EASY_RATES = RateTable.from_mapping(
+    {"USD": "1.10", "GBP": "0.85", "CAD": "1.50", "JPY": "160", "CHF": "0.95", "AUD": "1.60",
+     "BHD": "0.41", "NOK": "11.50", "SEK": "11.00", "PLN": "4.30", "DKK": "7.46",
+     "CZK": "25.00", "HUF": "400", "RON": "5.00", "MXN": "20.00", "BRL": "6.00",
+     "NZD": "1.80", "KRW": "1500", "SGD": "1.45", "INR": "92.00", "AED": "4.00",
+     "SAR": "4.10", "ZAR": "20.00", "CNY": "7.80"},
+    base="EUR", as_of=QUOTE_DAY, source="test rates")
+
+
+@pytest.fixture(scope="session")
+def rules():
+    return load_rules(RULES)
+
+
+@pytest.fixture(scope="session")
+def engine(rules):
+    """The bundled rules with round test rates and a fixed clock."""
+    return Engine(rules, rates=EASY_RATES, clock=lambda: QUOTE_DAY)
+
+
+@pytest.fixture
+def rules_copy(tmp_path):
+    """A writable copy of the bundled rules for tests that edit them."""
+    target = tmp_path / "rules"
+    shutil.copytree(RULES, target)
+    return target
+
+
+def item(sku="A", amount="10.00", *, qty=1, currency="EUR", **extra):
+    return {"sku": sku, "quantity": qty, "price": {"amount": amount, "currency": currency},
+            **extra}

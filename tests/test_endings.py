@@ -1,0 +1,81 @@
+"""Price endings: worked examples per rule, and monotone + idempotent for every rule."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pricing import EndingMode, Money, PriceEnding
+
+UP, DOWN, NEAREST = EndingMode.UP, EndingMode.DOWN, EndingMode.NEAREST
+
+
+@pytest.mark.parametrize(("step", "ending", "mode", "value", "code", "expected"), [
+    # .99 endings: candidates ..., 22.99, 23.99, 24.99
+    ("1", "0.99", UP, "23.10", "EUR", "23.99"),
+    ("1", "0.99", DOWN, "23.10", "EUR", "22.99"),
+    ("1", "0.99", NEAREST, "23.10", "EUR", "22.99"),   # 0.11 below vs 0.89 above
+    ("1", "0.99", NEAREST, "23.60", "EUR", "23.99"),   # 0.61 above 22.99 vs 0.39 below 23.99
+    ("1", "0.99", UP, "23.99", "EUR", "23.99"),        # already allowed: unchanged
+    ("1", "0.95", UP, "7.96", "USD", "8.95"),
+    ("1", "0.90", UP, "7.10", "GBP", "7.90"),
+    # Swiss 5-centime rounding: 12.32 -> 12.30 (nearest) or 12.35 (up); a tie goes up.
+    ("0.05", "0", NEAREST, "12.32", "CHF", "12.30"),
+    ("0.05", "0", UP, "12.32", "CHF", "12.35"),
+    ("0.05", "0", NEAREST, "12.325", "CHF", "12.35"),
+    # Zero-decimal currencies: JPY to 10 yen, KRW to 100 won.
+    ("10", "0", UP, "1234", "JPY", "1240"),
+    ("10", "0", NEAREST, "1234", "JPY", "1230"),
+    ("100", "0", DOWN, "15649", "KRW", "15600"),
+    ("1000", "900", UP, "15649", "KRW", "15900"),
+    # Three-decimal currency: BHD ending .950 on whole dinars.
+    ("1", "0.950", UP, "4.321", "BHD", "4.950"),
+    # Below every allowed price: DOWN gives the smallest one, never zero or negative.
+    ("1", "0.99", DOWN, "0.50", "EUR", "0.99"),
+    ("10", "0", DOWN, "3", "JPY", "10"),
+])
+def test_worked_examples(step, ending, mode, value, code, expected):
+    rule = PriceEnding(step=Decimal(step), ending=Decimal(ending), mode=mode)
+    assert rule.apply(Money.of(value, code)) == Money(Decimal(expected), code)
+
+
+def test_invalid_rules():
+    with pytest.raises(ValueError, match="below its step"):
+        PriceEnding(step=Decimal(1), ending=Decimal("1.5"))
+    with pytest.raises(ValueError, match="positive"):
+        PriceEnding(step=Decimal(0))
+    assert "finer than" in PriceEnding(step=Decimal("0.5")).check_currency("JPY")
+
+
+@st.composite
+def rules_and_currency(draw):
+    code, places = draw(st.sampled_from([("EUR", 2), ("JPY", 0), ("BHD", 3), ("CHF", 2)]))
+    unit = Decimal(1).scaleb(-places)
+    step_units = draw(st.integers(min_value=1, max_value=10_000))
+    end_units = draw(st.integers(min_value=0, max_value=step_units - 1))
+    mode = draw(st.sampled_from(list(EndingMode)))
+    return PriceEnding(step=step_units * unit, ending=end_units * unit, mode=mode), code
+
+
+values = st.decimals(min_value=0, max_value=10**9, places=4, allow_nan=False,
+                     allow_infinity=False)
+
+
+@given(rules_and_currency(), values, values)
+def test_monotone(rule_code, a, b):
+    rule, code = rule_code
+    lo, hi = sorted((a, b))
+    assert rule.apply(Money(lo, code)) <= rule.apply(Money(hi, code))
+
+
+@given(rules_and_currency(), values)
+def test_idempotent_and_on_the_lattice(rule_code, value):
+    rule, code = rule_code
+    once = rule.apply(Money(value, code))
+    assert rule.apply(once) == once
+    assert once.is_rounded()
+    assert (once.amount - rule.ending) % rule.step == 0
+    assert once.amount > 0
