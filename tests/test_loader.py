@@ -258,7 +258,8 @@ def market_dicts(draw):
     }
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(market=market_dicts())
 def test_generated_markets_round_trip_through_toml(tmp_path, market):
     write(tmp_path, {"shop.toml": SHOP, "markets/xx.toml": tomli_w.dumps(market)})
