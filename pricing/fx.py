@@ -19,7 +19,7 @@ quote reports and uses, so a quote can always be recomputed from what it prints.
 >>> t.rate("EUR", "USD").rate
 Decimal('1.0705')
 >>> t.rate("USD", "GBP").rate
-Decimal('0.790640822046')
+Decimal('0.790639887903')
 """
 
 from __future__ import annotations
