@@ -465,10 +465,13 @@ class Engine:
                     else:
                         on_top_base = on_top_base + w.net
                 if "shipping" in parts:
+                    # Shipping is taxed at the component's standard rate, whatever the
+                    # goods' category rate (docs/calculation.md, "Tax").
                     ship_rate = _rate_for(comp, None, day) or Decimal(0)
                     if inclusive:
-                        inside = inside + w.ship_net * ship_rate
-                        inside_base = inside_base + w.shipping
+                        if w.shipping:
+                            groups[(ci, ship_rate, True)].append(
+                                (li, w.ship_net * ship_rate, w.shipping))
                     else:
                         groups[(ci, ship_rate, False)].append(
                             (li, w.shipping * ship_rate, w.shipping))
