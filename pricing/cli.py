@@ -217,6 +217,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except PricingError as e:
         return _print_error(e)
+    except SystemExit as e:  # raised with an exit code after the message was printed
+        return int(e.code or 0)
     except KeyboardInterrupt:
         return 130
 
