@@ -137,7 +137,7 @@ class Money:
 
     @classmethod
     def zero(cls, currency: str) -> Money:
-        return cls(Decimal(0).quantize(minor_unit(currency)), currency)
+        return _zero(currency)
 
     @classmethod
     def parse(cls, text: str, *, field: str = "amount") -> Money:
@@ -212,6 +212,11 @@ class Money:
     @classmethod
     def from_moneyed(cls, value: moneyed.Money) -> Money:
         return cls.of(value.amount, value.currency.code)
+
+
+@lru_cache(maxsize=512)
+def _zero(currency: str) -> Money:
+    return Money(Decimal(0).quantize(minor_unit(currency)), currency)
 
 
 def allocate(total: Money, weights: Sequence[Decimal | int]) -> list[Money]:

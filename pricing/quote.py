@@ -23,7 +23,7 @@ from pricing.codes import (
     normalize_locale,
     normalize_region,
 )
-from pricing.errors import PricingError, RequestError
+from pricing.errors import CurrencyMismatchError, PricingError, RequestError
 from pricing.l10n.formatting import format_money
 from pricing.money import Money, parse_decimal
 
@@ -325,8 +325,12 @@ class Quote:
 
 
 def sum_money(values: Sequence[Money], currency: str) -> Money:
-    total = Money.zero(currency)
+    """The exact sum of ``values``, all in ``currency`` (zero for none)."""
+    if not values:
+        return Money.zero(currency)
     for v in values:
-        total = total + v
-    return total
+        if v.currency != currency:
+            raise CurrencyMismatchError(f"cannot add {v.currency} to a {currency} total",
+                                        value=f"{v.currency}/{currency}")
+    return Money(sum([v.amount for v in values], Decimal(0)), currency)
 

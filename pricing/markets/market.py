@@ -14,11 +14,12 @@ __all__ = ["Market"]
 class Market:
     """One market of a rule set. Immutable; every rule can name the file and key it came from."""
 
-    __slots__ = ("_origin", "_rules_by_prefix", "requires_region", "spec")
+    __slots__ = ("_origin", "_refs", "_rules_by_prefix", "requires_region", "spec")
 
     def __init__(self, spec: MarketSpec, origin: Mapping[tuple[str | int, ...], str]) -> None:
         self.spec = spec
         self._origin = MappingProxyType(dict(origin))
+        self._refs: dict[tuple[str | int, ...], str] = {}
         self.requires_region = bool(spec.tax and any(c.regions for c in spec.tax.components))
         # Longest prefix first; origin-specific (preference) rules before general ones.
         indexed = list(enumerate(spec.duty.rules))
@@ -42,10 +43,14 @@ class Market:
 
     def rule_ref(self, *path: str | int) -> str:
         """``file#key.path`` naming where a rule lives, e.g. ``zones/eu.toml#duty.rules[2]``."""
+        cached = self._refs.get(path)
+        if cached is not None:
+            return cached
         key = ""
         for part in path:
             key += f"[{part}]" if isinstance(part, int) else ("." if key else "") + part
-        return f"{self.file_of(*path)}#{key}"
+        ref = self._refs[path] = f"{self.file_of(*path)}#{key}"
+        return ref
 
     def duty_rule_for(self, hs_code: str | None, origin: str | None
                       ) -> tuple[int, DutyRule] | None:
