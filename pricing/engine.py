@@ -204,7 +204,7 @@ class Engine:
                 base=None, rate=None, note=ship_note))
 
         # 5. customs value and duty
-        self._duty(market, req, work, regime, day, cur, charges, payable_import)
+        self._duty(market, req, work, regime, day, cur, charges, payable_import, warnings)
 
         # 6. tax
         if tax_collected and tax_spec is not None:
@@ -355,7 +355,8 @@ class Engine:
         return _STANDARD, tests
 
     def _duty(self, market: Market, req: QuoteRequest, work: list[_Work], regime: Regime,
-              day: date, cur: str, charges: list[Charge], payable: str) -> None:
+              day: date, cur: str, charges: list[Charge], payable: str,
+              warnings: list[str]) -> None:
         zero = Money.zero(cur)
         spec = market.spec.duty
         for w in work:
@@ -389,11 +390,21 @@ class Engine:
             found = market.duty_rule_for(item.hs_code, item.origin)
             if found is None:
                 ri, rule = -1, None
-                rate = spec.rate.at(day) or Decimal(0)
+                found_rate = spec.rate.at(day)
+                if found_rate is None:
+                    warnings.append(f"no default duty rate in force on {day} "
+                                    f"({market.rule_ref('duty', 'rate')}): no duty charged "
+                                    f"for item {item.sku!r}")
+                rate = found_rate or Decimal(0)
                 amount = cv * rate
             else:
                 ri, rule = found
-                rate = (rule.rate.at(day) if rule.rate else None) or Decimal(0)
+                found_rate = rule.rate.at(day) if rule.rate else None
+                if rule.rate is not None and found_rate is None:
+                    warnings.append(f"no duty rate in force on {day} "
+                                    f"({market.rule_ref('duty', 'rules', ri)}): no ad valorem "
+                                    f"duty charged for item {item.sku!r}")
+                rate = found_rate or Decimal(0)
                 amount = cv * rate
                 per_kg = rule.per_kg.at(day) if rule.per_kg else None
                 if per_kg is not None:
