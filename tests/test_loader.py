@@ -268,3 +268,19 @@ def test_generated_markets_round_trip_through_toml(tmp_path, market):
     assert loaded.countries == tuple(market["countries"])
     assert loaded.duty.rules[0].rate.at(date(2020, 1, 1)) == Decimal(market["duty"]["rules"][0]
                                                                        ["rate"])
+
+
+def test_rule_references_name_the_file_that_supplied_the_key(tmp_path):
+    rs = load_rules(write(tmp_path, {
+        "shop.toml": SHOP,
+        "markets/xx.toml": 'extends = "eu"\n' + MARKET.replace(
+            '[shipping.standard]\nname = "Standard"',
+            '[shipping.standard]\nname = "Standard (local)"'),
+        "zones/eu.toml": 'extends = "base"\n[shipping.standard]\nmax_kg = "30"\n',
+        "zones/base.toml": '[duty]\nvaluation = "FOB"\n',
+    }))
+    m = rs.market("xx")
+    assert m.file_of("shipping", "standard", "max_kg") == "zones/eu.toml"
+    assert m.file_of("shipping", "standard", "name") == "markets/xx.toml"
+    assert m.rule_ref("duty", "valuation") == "zones/base.toml#duty.valuation"
+    assert m.rule_ref("tax", "components", 0) == "markets/xx.toml#tax.components[0]"

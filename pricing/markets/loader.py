@@ -92,17 +92,27 @@ class _Reader:
 
 
 def _merge(base: dict[str, Any], over: Mapping[str, Any], origin: dict[_Path, str],
-           file: str, path: _Path = ()) -> dict[str, Any]:
+           file: str, path: _Path = (), *, record: bool = True) -> dict[str, Any]:
+    """``over`` merged onto ``base``; with ``record``, note ``file`` as the origin of its keys."""
     out = dict(base)
     for key, value in over.items():
         here = (*path, key)
         if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value, origin, file, here)
+            out[key] = _merge(out[key], value, origin, file, here, record=record)
         else:
             out[key] = value
-            origin[here] = file
-    origin.setdefault(path, file)
+            if record:
+                _record(value, here, origin, file)
+    if record:
+        origin.setdefault(path, file)
     return out
+
+
+def _record(value: Any, here: _Path, origin: dict[_Path, str], file: str) -> None:
+    origin[here] = file
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _record(v, (*here, k), origin, file)
 
 
 def _resolve(reader: _Reader, path: Path, stack: tuple[Path, ...],
@@ -138,7 +148,8 @@ def _resolve(reader: _Reader, path: Path, stack: tuple[Path, ...],
             parent = _resolve(reader, target, (*stack, path), origin)
             if parent is None:
                 return None
-            merged = _merge(merged, parent, origin, reader.rel(target))
+            # The parent's keys were recorded with their own files while resolving it.
+            merged = _merge(merged, parent, origin, reader.rel(target), record=False)
     return _merge(merged, data, origin, reader.rel(path))
 
 
