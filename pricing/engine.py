@@ -41,7 +41,7 @@ from pricing.fx import RateTable, bundled_rates, load_rates_file
 from pricing.l10n.formatting import negotiate_locale
 from pricing.markets import Market, RuleSet, load_rules
 from pricing.markets.schema import Regime, TaxComponent
-from pricing.money import Money, allocate
+from pricing.money import Money, allocate, minor_unit
 from pricing.quote import Charge, Line, Quote, QuoteRequest, sum_money
 from pricing.shipping import price_shipping
 
@@ -79,6 +79,9 @@ class Engine:
         self.rates = rates if rates is not None else bundled_rates()
         self.catalog = catalog
         self._clock = clock
+        # Conversions of rule amounts (thresholds, shipping prices) at this engine's fixed
+        # rates: computed once, as the rules and rates never change under an engine.
+        self._local: dict[tuple[Money, str], Money] = {}
 
     @classmethod
     def from_directory(cls, path: str | Path, *, rates: RateTable | str | Path | None = None,
@@ -190,6 +193,7 @@ class Engine:
             else:
                 w.ship_net = share
         regime, tests = self._regime(market, req, work, ship_from, day, cur)
+        regime_ref = self._regime_ref(market, regime)
         tax_collected = regime.tax != "none" and tax_spec is not None
         if not tax_collected:  # no tax inside the prices: the shown price is the value
             for w in work:
@@ -242,8 +246,7 @@ class Engine:
             price_display=spec.price_display,
             regime={"id": regime.id, "name": regime.name, "tax": regime.tax,
                     "duty": regime.duty, "tests": tests,
-                    "rule": (market.rule_ref("regimes", spec.regimes.index(regime))
-                             if regime in spec.regimes else None)},
+                    "rule": regime_ref},
             fx={"from": fx.source_currency, "to": fx.target, "rate": str(fx.rate),
                 "markup": str(markup), "adjustment": str(spec.pricing.adjustment),
                 "source": fx.source, "as_of": fx.as_of.isoformat(), "age_days": age,
@@ -267,9 +270,14 @@ class Engine:
                         field=f"items[{idx}]", value=item.sku)
 
     def _to_local(self, money: Money, cur: str) -> Money:
-        if money.currency == cur:
-            return money.round()
-        return self.rates.convert(money, cur)
+        """``money`` in ``cur``, rounded half-up (rule amounts: thresholds, shipping, fees)."""
+        key = (money, cur)
+        found = self._local.get(key)
+        if found is None:
+            found = money.round() if money.currency == cur else self.rates.convert(money, cur)
+            if len(self._local) < 100_000:
+                self._local[key] = found
+        return found
 
     def _local_price(self, market: Market, sku: str, price: Money, cur: str
                      ) -> tuple[Money, str]:
@@ -354,6 +362,14 @@ class Engine:
         tests.append({"regime": _STANDARD.id, "passed": True, "test": "no other regime applied"})
         return _STANDARD, tests
 
+    @staticmethod
+    def _regime_ref(market: Market, regime: Regime) -> str | None:
+        # By identity: pydantic's == on rule models is slow and could match a twin regime.
+        for i, r in enumerate(market.spec.regimes):
+            if r is regime:
+                return market.rule_ref("regimes", i)
+        return None
+
     def _duty(self, market: Market, req: QuoteRequest, work: list[_Work], regime: Regime,
               day: date, cur: str, charges: list[Charge], payable: str,
               warnings: list[str]) -> None:
@@ -377,7 +393,7 @@ class Engine:
                 w.duty = share
             charges.append(Charge(
                 kind="duty", name="Customs duty (flat)", amount=amount,
-                rule=market.rule_ref("regimes", market.spec.regimes.index(regime)),
+                rule=self._regime_ref(market, regime) or "",
                 base=None, rate=None, payable=payable,  # type: ignore[arg-type]
                 note=f"{flat} x {len(cats)} tariff categor{'y' if len(cats) == 1 else 'ies'} "
                      f"({', '.join(sorted(cats))})"))
@@ -456,86 +472,87 @@ class Engine:
 
     def _tax(self, market: Market, work: list[_Work], regime: Regime, day: date, cur: str,
              charges: list[Charge], inclusive: bool, payable_import: str) -> None:
+        """Tax per component and rate. Works on Decimal amounts of the one market currency and
+        wraps them as Money at the end: this is the hottest stage of a quote."""
         spec = market.spec.tax
-        assert spec is not None
-        zero = Money.zero(cur)
+        if spec is None:  # callers only get here for markets with a tax section
+            return
+        unit = minor_unit(cur)
+        dmode = spec.rounding_mode.decimal_mode
         parts = set(spec.base)
-        mode = spec.rounding_mode
+        n = len(work)
         payable = payable_import if regime.tax == "import" else "checkout"
-        # group key: (component index, rate, included?) -> [(line, exact tax, base)]
-        groups: dict[tuple[int, Decimal, bool], list[tuple[int, Money, Money]]] = defaultdict(list)
+        # (component index, rate, included in prices?) -> [(line, exact tax, base)]
+        groups: dict[tuple[int, Decimal, bool], list[tuple[int, Decimal, Decimal]]] = {}
         for li, w in enumerate(work):
+            net, sub = w.net.amount, w.subtotal.amount
+            ship, ship_net, duty = w.shipping.amount, w.ship_net.amount, w.duty.amount
             for ci, comp, rate in w.tax_rates:
-                inside = zero
-                inside_base = zero
-                on_top_base = zero
+                on_top = Decimal(0)
                 if "goods" in parts:
                     if inclusive:
-                        inside = inside + w.net * rate
-                        inside_base = inside_base + w.subtotal
+                        groups.setdefault((ci, rate, True), []).append((li, net * rate, sub))
                     else:
-                        on_top_base = on_top_base + w.net
-                if "shipping" in parts:
-                    # Shipping is taxed at the component's standard rate, whatever the
-                    # goods' category rate (docs/calculation.md, "Tax").
+                        on_top += net
+                if "shipping" in parts and ship:
+                    # Shipping is taxed at the component's standard rate, whatever the goods'
+                    # category rate (docs/calculation.md, "Tax").
                     ship_rate = _rate_for(comp, None, day) or Decimal(0)
                     if inclusive:
-                        if w.shipping:
-                            groups[(ci, ship_rate, True)].append(
-                                (li, w.ship_net * ship_rate, w.shipping))
+                        groups.setdefault((ci, ship_rate, True), []).append(
+                            (li, ship_net * ship_rate, ship))
                     else:
-                        groups[(ci, ship_rate, False)].append(
-                            (li, w.shipping * ship_rate, w.shipping))
+                        groups.setdefault((ci, ship_rate, False), []).append(
+                            (li, ship * ship_rate, ship))
                 if "duty" in parts:
-                    on_top_base = on_top_base + w.duty
-                if inside_base:
-                    groups[(ci, rate, True)].append((li, inside, inside_base))
-                if on_top_base:
-                    groups[(ci, rate, False)].append((li, on_top_base * rate, on_top_base))
-        for w in work:
-            w.tax = w.included = zero
-        results: list[tuple[tuple[int, Decimal, bool], Money, Money, list[Money]]] = []
+                    on_top += duty
+                if on_top:
+                    groups.setdefault((ci, rate, False), []).append((li, on_top * rate, on_top))
+        results = []
         for key, members in groups.items():
+            per_line = [Decimal(0)] * n
+            for li, a, _ in members:
+                per_line[li] += a
             if spec.rounding == "line":
-                per_line: dict[int, Money] = defaultdict(lambda: zero)
-                for li, amount, _ in members:
-                    per_line[li] = per_line[li] + amount
-                shares = {li: a.round(mode=mode) for li, a in per_line.items()}
-                amount = sum_money(list(shares.values()), cur)
+                shares = [a.quantize(unit, rounding=dmode) for a in per_line]
+                amount = sum(shares, Decimal(0))
             else:
-                exact = sum_money([a for _, a, _ in members], cur)
-                amount = exact.round(mode=mode)
-                lis = sorted({li for li, _, _ in members})
-                weights = [sum((a.amount for l2, a, _ in members if l2 == li), Decimal(0))
-                           for li in lis]
-                shares = dict(zip(lis, allocate(amount, weights), strict=True))
-            base = sum_money([b for *_, b in members], cur).round()
-            results.append((key, amount, base, [shares.get(i, zero) for i in range(len(work))]))
-        tax_total = sum_money([r[1] for r in results], cur)
+                amount = sum(per_line, Decimal(0)).quantize(unit, rounding=dmode)
+                shares = [m.amount for m in allocate(Money(amount, cur), per_line)]
+            base = sum((b for *_, b in members), Decimal(0)).quantize(unit)
+            results.append((key, amount, base, shares))
+        tax_total = sum((r[1] for r in results), Decimal(0))
         waive = spec.waive_at_or_below.at(day) if spec.waive_at_or_below else None
-        waived = bool(waive is not None and tax_total and tax_total <= self._to_local(waive, cur))
+        waived = bool(waive is not None and tax_total
+                      and tax_total <= self._to_local(waive, cur).amount)
         regime_word = {"sale": "collected at the sale", "import": "import tax"}[regime.tax]
+        tax_acc = [Decimal(0)] * n
+        inc_acc = [Decimal(0)] * n
         for (ci, rate, included), amount, base, shares in sorted(
                 results, key=lambda r: (r[0][0], not r[0][2], r[0][1])):
-            comp = spec.components[ci]
+            base_m = Money(base, cur)
             if waived:
-                note = f"not collected: total tax {tax_total} is at or below {waive}"
-                amount = zero
+                shown = Money(tax_total.quantize(unit), cur)
+                note = f"not collected: total tax {shown} is at or below {waive}"
+                amount = Decimal(0)
             elif included:
-                note = f"included in displayed prices: {base} x {rate} / (1 + rate); {regime_word}"
+                note = (f"included in displayed prices: {base_m} x {rate} / (1 + rate); "
+                        f"{regime_word}")
             else:
-                note = f"{base} x {rate}; {regime_word}"
+                note = f"{base_m} x {rate}; {regime_word}"
             if not waived:
-                for w, s in zip(work, shares, strict=True):
-                    if included:
-                        w.included = w.included + s
-                    else:
-                        w.tax = w.tax + s
+                acc = inc_acc if included else tax_acc
+                for i, share in enumerate(shares):
+                    acc[i] += share
             charges.append(Charge(
-                kind="tax", name=comp.name, amount=amount,
-                rule=market.rule_ref("tax", "components", ci), base=base, rate=rate,
+                kind="tax", name=spec.components[ci].name,
+                amount=Money(amount.quantize(unit), cur),
+                rule=market.rule_ref("tax", "components", ci), base=base_m, rate=rate,
                 note=note, included=included,
                 payable=payable))  # type: ignore[arg-type]
+        for w, t, i in zip(work, tax_acc, inc_acc, strict=True):
+            w.tax = Money(t.quantize(unit), cur)
+            w.included = Money(i.quantize(unit), cur)
 
     def _fees(self, market: Market, req: QuoteRequest, work: list[_Work], regime: Regime,
               day: date, cur: str, charges: list[Charge], duty_total: Money,

@@ -82,6 +82,9 @@ class RateTable:
     as_of: date
     source: str
     rates: Mapping[str, Decimal] = field(default_factory=dict)
+    #: Cross rates already computed (the table is immutable, so they never go stale).
+    _cross: dict[tuple[str, str], ExchangeRate] = field(default_factory=dict, compare=False,
+                                                        hash=False, repr=False)
 
     @classmethod
     def from_mapping(cls, rates: Mapping[str, object], *, base: str, as_of: date,
@@ -126,6 +129,9 @@ class RateTable:
 
     def rate(self, source_currency: str, target: str) -> ExchangeRate:
         """The rate converting ``source_currency`` into ``target`` (through the base)."""
+        cached = self._cross.get((source_currency, target))
+        if cached is not None:
+            return cached
         for cur in (source_currency, target):
             if cur not in self.rates:
                 raise MissingRateError(
@@ -136,7 +142,9 @@ class RateTable:
             r = Decimal(1)
         else:
             r = _CROSS.divide(self.rates[target], self.rates[source_currency])
-        return ExchangeRate(source_currency, target, r, self.source, self.as_of)
+        found = self._cross[(source_currency, target)] = ExchangeRate(
+            source_currency, target, r, self.source, self.as_of)
+        return found
 
     def convert(self, money: Money, target: str, *,
                 mode: Rounding = Rounding.HALF_UP) -> Money:
