@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from pricing.codes import (
     normalize_country,
@@ -25,7 +25,7 @@ from pricing.codes import (
 )
 from pricing.errors import CurrencyMismatchError, PricingError, RequestError
 from pricing.l10n.formatting import format_money
-from pricing.money import Money, parse_decimal
+from pricing.money import Money, parse_decimal, precision
 
 __all__ = [
     "MAX_ITEMS",
@@ -100,6 +100,18 @@ class PriceModel(_Strict):
     amount: _Amount = Field(description="Decimal string, e.g. \"19.99\"; numbers are refused.",
                             json_schema_extra={"type": "string", "example": "19.99"})
     currency: _Currency = Field(json_schema_extra={"type": "string", "example": "EUR"})
+
+    @model_validator(mode="after")
+    def _minor_digits(self) -> PriceModel:
+        # A catalog price finer than the currency's minor unit (19.999 EUR, 100.5 JPY) is a
+        # data error upstream; refusing it beats silently rounding a price.
+        digits = precision(self.currency)
+        exponent = self.amount.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -digits and (
+                self.amount != self.amount.quantize(Decimal(1).scaleb(-digits))):
+            raise ValueError(f"amount {self.amount} has more decimals than {self.currency} "
+                             f"allows ({digits})")
+        return self
 
 
 class WeightModel(_Strict):
