@@ -86,13 +86,18 @@ class Engine:
     @classmethod
     def from_directory(cls, path: str | Path, *, rates: RateTable | str | Path | None = None,
                        locales: str | Path | None = None) -> Engine:
-        """Load rules from ``path``; the bundled rates unless ``rates`` (a table or file)."""
+        """Load rules from ``path``, with the bundled rates unless ``rates`` (a table or a
+        file) and the product catalogs of ``locales`` (default: a ``locales/`` folder beside
+        the rules folder, when there is one)."""
+        from pricing.l10n.catalogs import load_catalogs
+
         table = load_rates_file(rates) if isinstance(rates, str | Path) else rates
-        catalog = None
-        if locales is not None:
-            from pricing.l10n import catalogs  # optional until the catalogs module lands
-            catalog = catalogs.load_catalogs(locales)  # type: ignore[attr-defined]
-        return cls(load_rules(path), rates=table, catalog=catalog)
+        rules = load_rules(path)
+        if locales is None:
+            beside = Path(path).resolve().parent / "locales"
+            locales = beside if beside.is_dir() else None
+        catalog = load_catalogs(locales, rules=rules) if locales is not None else None
+        return cls(rules, rates=table, catalog=catalog)
 
     # -- the edge: parse, default the date --------------------------------------------------
 
@@ -234,8 +239,13 @@ class Engine:
             "included_taxes": included_total, "fees": fee_total, "total": total,
             "due_at_checkout": total - on_delivery, "due_on_delivery": on_delivery,
         }
+        catalog = self.catalog
         lines = tuple(
-            Line(sku=item.sku, title=item.title, quantity=item.quantity, unit_price=w.unit,
+            Line(sku=item.sku,
+                 title=(item.title if item.title is not None or catalog is None
+                        or item.sku not in catalog
+                        else catalog.title(item.sku, locale, default=spec.default_locale)[0]),
+                 quantity=item.quantity, unit_price=w.unit,
                  subtotal=w.subtotal, shipping=w.shipping, duty=w.duty, tax=w.tax,
                  included_tax=w.included, fees=w.fees, price_note=w.note)
             for item, w in zip(req.items, work, strict=True))

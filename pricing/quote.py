@@ -24,7 +24,7 @@ from pricing.codes import (
     normalize_region,
 )
 from pricing.errors import CurrencyMismatchError, PricingError, RequestError
-from pricing.l10n.formatting import format_money
+from pricing.l10n.formatting import format_money, text_direction
 from pricing.money import Money, parse_decimal, precision
 
 __all__ = [
@@ -299,6 +299,7 @@ class Quote:
             "currency": self.currency,
             "locale": self.locale,
             "locale_chain": list(self.locale_chain),
+            "direction": text_direction(self.locale),
             "date": self.date.isoformat(),
             "rules_version": self.rules_version,
             "incoterm": self.incoterm,

@@ -355,3 +355,20 @@ def test_stale_rates_are_flagged():
                          on=QUOTE_DAY)
     assert quote.fx["stale"] is True and quote.fx["as_of"] == "2024-06-28"
     assert any("exchange rates are from 2024-06-28" in w for w in quote.warnings)
+
+
+def test_titles_come_from_the_catalog_in_the_quote_locale():
+    from conftest import RULES
+
+    engine = Engine.from_directory(RULES)  # finds locales/ beside rules/
+    base = {"items": [item("TEE-ORG-WHT-M", "25.00")], "date": "2026-11-23"}
+    de = engine.quote({**base, "destination": {"country": "DE"}}).to_dict()
+    assert de["locale"] == "de_DE" and de["direction"] == "ltr"
+    # the German catalog entry (locales/de/LC_MESSAGES/products.po)
+    assert de["lines"][0]["title"] == engine.catalog.title("TEE-ORG-WHT-M", "de")[0]
+    assert de["lines"][0]["title"] != engine.catalog.product("TEE-ORG-WHT-M").title
+    given = engine.quote({**base, "destination": {"country": "DE"},
+                          "items": [item("TEE-ORG-WHT-M", "25.00", title="Mine")]})
+    assert given.lines[0].title == "Mine"
+    ae = engine.quote({**base, "destination": {"country": "AE"}, "locale": "ar"}).to_dict()
+    assert ae["locale"].startswith("ar") and ae["direction"] == "rtl"
