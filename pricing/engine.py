@@ -394,13 +394,18 @@ class Engine:
             if flat is None:
                 return
             digits = regime.flat_duty_category_digits
-            cats = {(i.hs_code[:digits] if i.hs_code else f"category:{i.category or '-'}")
-                    for i in req.items}
-            amount = self._to_local(flat, cur) * len(cats)
-            amount = amount.round()
-            for w, share in zip(work, allocate(amount, [w.net.amount for w in work]),
-                                strict=True):
-                w.duty = share
+            cats: dict[str, list[int]] = {}
+            for li, i in enumerate(req.items):
+                cat = i.hs_code[:digits] if i.hs_code else f"category:{i.category or '-'}"
+                cats.setdefault(cat, []).append(li)
+            per_cat = self._to_local(flat, cur)
+            amount = Money(per_cat.amount * len(cats), cur)
+            # Each category's duty goes to that category's own lines (by value), so the tax on
+            # duty follows the goods it is charged on and a price rise never moves it.
+            for members in cats.values():
+                shares = allocate(per_cat, [work[li].net.amount for li in members])
+                for li, share in zip(members, shares, strict=True):
+                    work[li].duty = share
             charges.append(Charge(
                 kind="duty", name="Customs duty (flat)", amount=amount,
                 rule=self._regime_ref(market, regime) or "",
