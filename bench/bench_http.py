@@ -1,0 +1,156 @@
+"""HTTP throughput of POST /v1/quotes next to a bare FastAPI endpoint validating the same body.
+
+Run by hand (needs ``wrk``: ``apt-get install wrk``)::
+
+    python bench/bench_http.py                     # 1 worker, then 2 workers
+    python bench/bench_http.py --workers 1 --duration 20
+
+For each worker count it starts ``pricing serve`` with ``PRICING_BENCH=1``, which adds
+``POST /bench/validate-only``: FastAPI parses and validates the same body with the same
+pydantic model and returns a constant. The two endpoints share the server, the middleware and
+the access log, so their ratio is what quoting (engine, to_dict, render, signing) costs on top
+of FastAPI's own floor. wrk runs 16 connections with a three-line cart for each endpoint in
+turn and reports requests/s, p50 and p99.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CART = {
+    "destination": {"country": "DE"},
+    "market": "de",
+    "date": "2026-11-23",
+    "items": [
+        {"sku": "TSHIRT-01", "quantity": 2, "price": {"amount": "20.00", "currency": "EUR"},
+         "hs_code": "610910", "origin": "PT"},
+        {"sku": "BOOK-7", "quantity": 1, "price": {"amount": "12.50", "currency": "EUR"},
+         "hs_code": "490199", "category": "books"},
+        {"sku": "MUG-3", "quantity": 3, "price": {"amount": "9.90", "currency": "EUR"},
+         "weight": {"value": "350", "unit": "g"}},
+    ],
+}
+
+LUA = """wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = [[%s]]
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def post(url: str, body: bytes) -> tuple[int, bytes]:
+    req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return r.status, r.read()
+
+
+def start(rules: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {**os.environ, "PRICING_BENCH": "1", "PRICING_QUOTE_KEY": secrets.token_urlsafe(32),
+           "PRICING_WATCH_INTERVAL": "1",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pricing", "serve", "--rules", rules, "--port", str(port),
+         "--workers", str(workers)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/readyz", timeout=1):
+                return proc, url
+        except OSError:
+            if proc.poll() is not None:
+                raise SystemExit(f"the service exited with {proc.returncode}") from None
+            time.sleep(0.1)
+    proc.terminate()
+    raise SystemExit("the service did not come up in 30 s")
+
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
+
+
+def _ms(text: str) -> float:
+    m = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if m is None:
+        return float("nan")
+    return float(m.group(1)) * _UNITS[m.group(2)]
+
+
+def run_wrk(url: str, script: str, *, connections: int, threads: int, duration: int
+            ) -> dict[str, float]:
+    out = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script,
+         url], check=True, capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50": _ms(lat.get("50", "")), "p99": _ms(lat.get("99", "")),
+            "non2xx": float(errors.group(1)) if errors else 0.0}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rules", default=str(ROOT / "rules"))
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    args = ap.parse_args()
+    if shutil.which("wrk") is None:
+        print("error: wrk is not installed (apt-get install wrk)", file=sys.stderr)
+        return 1
+    body = json.dumps(CART).encode()
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(LUA % body.decode())
+        script = f.name
+    print(f"{os.cpu_count()} CPUs; wrk -t{args.threads} -c{args.connections} "
+          f"-d{args.duration}s; 3-line cart to market de")
+    print(f"{'workers':>7} {'endpoint':<24}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}")
+    try:
+        for workers in args.workers:
+            proc, url = start(args.rules, workers)
+            try:
+                for path in ("/v1/quotes", "/bench/validate-only"):
+                    status, _ = post(url + path, body)
+                    if status != 200:
+                        raise SystemExit(f"{path} answered {status}")
+                    post(url + path, body)  # warm up
+                results = {}
+                for path in ("/bench/validate-only", "/v1/quotes"):
+                    r = run_wrk(url + path, script, connections=args.connections,
+                                threads=args.threads, duration=args.duration)
+                    results[path] = r
+                    print(f"{workers:>7} {path:<24}{r['rps']:>10.0f}{r['p50']:>9.2f}"
+                          f"{r['p99']:>9.2f}{int(r['non2xx']):>9}")
+                ratio = results["/v1/quotes"]["rps"] / results["/bench/validate-only"]["rps"]
+                print(f"{workers:>7} {'quotes / validate-only':<24}{ratio:>10.2f}")
+            finally:
+                proc.terminate()
+                proc.wait(timeout=30)
+    finally:
+        os.unlink(script)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
