@@ -43,19 +43,30 @@ def all_countries() -> frozenset[str]:
     return frozenset(c.alpha_2 for c in pycountry.countries)
 
 
+#: ISO 4217 codes that are not money one can price goods in: precious metals, SDR and other
+#: units of account, bond-market units, the test code and "no currency". XAF, XOF, XCD and
+#: XPF are real currencies and stay.
+_NOT_FOR_PRICES = frozenset({"XAG", "XAU", "XPD", "XPT", "XDR", "XSU", "XUA", "XBA", "XBB",
+                             "XBC", "XBD", "XTS", "XXX"})
+
+
 @lru_cache(maxsize=1)
 def currency_codes() -> frozenset[str]:
-    """ISO 4217 currency codes that can price goods.
+    """ISO 4217 currency codes that can price goods (metals, units of account and test codes
+    are left out)."""
+    return frozenset(c.alpha_3 for c in pycountry.currencies) - _NOT_FOR_PRICES
 
-    The X-codes (gold, SDR, test and "no currency" codes) are left out: nothing is sold in them.
-    """
-    return frozenset(
-        c.alpha_3 for c in pycountry.currencies if not c.alpha_3.startswith("X")
-    )
+
+def normalize_country(code: object, *, field: str = "country") -> str:
+    # Only strings reach the cache: an unhashable value (a list or a dict from JSON)
+    # gets the same specific error as any other bad value, not a TypeError.
+    if not isinstance(code, str):
+        return _normalize_country.__wrapped__(code, field=field)  # the uncached check
+    return _normalize_country(code, field=field)
 
 
 @lru_cache(maxsize=1024)
-def normalize_country(code: str, *, field: str = "country") -> str:
+def _normalize_country(code: object, *, field: str = "country") -> str:
     if not isinstance(code, str):
         raise InvalidCodeError(f"{field} must be a string ISO 3166-1 alpha-2 code",
                                field=field, value=code, expected="a code such as DE")
@@ -71,8 +82,16 @@ def normalize_country(code: str, *, field: str = "country") -> str:
                            suggestion=did_you_mean(c, all_countries()))
 
 
+def normalize_region(code: object, *, field: str = "region") -> str:
+    # Only strings reach the cache: an unhashable value (a list or a dict from JSON)
+    # gets the same specific error as any other bad value, not a TypeError.
+    if not isinstance(code, str):
+        return _normalize_region.__wrapped__(code, field=field)  # the uncached check
+    return _normalize_region(code, field=field)
+
+
 @lru_cache(maxsize=1024)
-def normalize_region(code: str, *, field: str = "region") -> str:
+def _normalize_region(code: object, *, field: str = "region") -> str:
     """An ISO 3166-2 subdivision code such as ``US-CA`` or ``CA-QC``."""
     if not isinstance(code, str):
         raise InvalidCodeError(f"{field} must be an ISO 3166-2 code string", field=field,
@@ -88,8 +107,16 @@ def normalize_region(code: str, *, field: str = "region") -> str:
                            suggestion=did_you_mean(c, choices) if choices else None)
 
 
+def normalize_currency(code: object, *, field: str = "currency") -> str:
+    # Only strings reach the cache: an unhashable value (a list or a dict from JSON)
+    # gets the same specific error as any other bad value, not a TypeError.
+    if not isinstance(code, str):
+        return _normalize_currency.__wrapped__(code, field=field)  # the uncached check
+    return _normalize_currency(code, field=field)
+
+
 @lru_cache(maxsize=512)
-def normalize_currency(code: str, *, field: str = "currency") -> str:
+def _normalize_currency(code: object, *, field: str = "currency") -> str:
     if not isinstance(code, str):
         raise CurrencyError(f"{field} must be an ISO 4217 code string", field=field,
                             value=code, expected="a code such as EUR")
@@ -113,8 +140,16 @@ def normalize_hs_code(code: str, *, field: str = "hs_code") -> str:
                            expected="2 to 10 digits, e.g. 610910 (dots allowed: 6109.10)")
 
 
+def normalize_locale(tag: object, *, field: str = "locale") -> str:
+    # Only strings reach the cache: an unhashable value (a list or a dict from JSON)
+    # gets the same specific error as any other bad value, not a TypeError.
+    if not isinstance(tag, str):
+        return _normalize_locale.__wrapped__(tag, field=field)  # the uncached check
+    return _normalize_locale(tag, field=field)
+
+
 @lru_cache(maxsize=512)
-def normalize_locale(tag: str, *, field: str = "locale") -> str:
+def _normalize_locale(tag: object, *, field: str = "locale") -> str:
     """A CLDR locale identifier in babel's spelling (``fr_CA``, ``zh_Hans``); ``-`` is accepted."""
     if not isinstance(tag, str) or not tag.strip():
         raise InvalidCodeError(f"{field} must be a locale tag such as fr_CA", field=field,

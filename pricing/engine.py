@@ -49,6 +49,8 @@ __all__ = ["Engine"]
 
 _STANDARD = Regime(id="standard", name="Standard import: duty and import tax",
                    tax="import", duty="charged")
+_DOMESTIC = Regime(id="domestic", name="Domestic sale: no customs, tax at the sale",
+                   tax="sale", duty="none")
 
 
 @dataclass(slots=True)
@@ -334,6 +336,12 @@ class Engine:
     def _regime(self, market: Market, req: QuoteRequest, work: list[_Work], ship_from: str,
                 day: date, cur: str) -> tuple[Regime, list[dict[str, Any]]]:
         tests: list[dict[str, Any]] = []
+        territory = market.spec.customs_territory or market.spec.countries
+        if ship_from in territory:
+            tests.append({"regime": _DOMESTIC.id, "passed": True,
+                          "test": f"ships from {ship_from}, inside the market's customs "
+                                  "territory: not an import"})
+            return _DOMESTIC, tests
         for regime in market.spec.regimes:
             if not regime.in_force(day):
                 continue

@@ -442,8 +442,19 @@ def _build_carts(market: Market, *, min_items: int, max_items: int,
     return build()
 
 
+def _outside(rules: RuleSet, market: Market) -> str:
+    """A country parcels can ship from that makes them imports into ``market``: the shop's own
+    country unless it is inside the market's customs territory (then the first of a few big
+    exporters that is not)."""
+    territory = market.spec.customs_territory or market.spec.countries
+    for country in (rules.shop.ship_from, "CN", "US", "GB", "JP", "CH"):
+        if country not in territory:
+            return country
+    return "CN"
+
+
 def _ship_froms(rules: RuleSet, market: Market) -> list[str]:
-    found = {rules.shop.ship_from}
+    found = {rules.shop.ship_from, _outside(rules, market)}
     for regime in market.spec.regimes:
         found.update(regime.ship_from)
     return sorted(found)
@@ -536,7 +547,7 @@ def _targets(rules: RuleSet, market: Market, rates: RateTable, on: date
         found.append({"kind": "regime", "regime": regime,
                       "limit": _local_limit(limit, cur, rates).amount,
                       "method": _default_method(market),
-                      "ship_from": list(regime.ship_from) or [rules.shop.ship_from]})
+                      "ship_from": list(regime.ship_from) or [_outside(rules, market)]})
     for method_id, method in spec.shipping.items():
         free = method.free_over.at(on) if method.free_over else None
         if free is None:

@@ -30,7 +30,7 @@ def test_validate_lists_every_problem(rules_copy, capsys):
 def test_quote_json_and_explain(tmp_path, capsys):
     req = tmp_path / "req.json"
     req.write_text(json.dumps({
-        "destination": {"country": "DE"}, "date": "2026-11-23",
+        "destination": {"country": "DE"}, "date": "2026-11-23", "ship_from": "CN",
         "items": [{"sku": "A", "quantity": 1, "price": {"amount": "20.00", "currency": "EUR"},
                    "hs_code": "610910"}]}))
     assert main(["quote", "--rules", str(RULES), str(req)]) == 0

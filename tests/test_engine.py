@@ -42,7 +42,7 @@ def q(engine, country, items, **extra):
 def test_eu_below_150_ioss_with_flat_duty(engine):
     """DE, 2026-11-23: IOSS regime (<= EUR 150) with the flat EUR 3 duty from 2026-07-01."""
     quote = q(engine, "DE", [item("TS", "20.00", hs_code="610910", origin="CN",
-                                  weight={"value": "0.3"})])
+                                  weight={"value": "0.3"})], ship_from="CN")
     # price: 20.00 EUR, same currency (no markup); ending .99 up -> 20.99
     # shipping: 0.3 kg in the 0.5 kg band -> 4.90 (free only from 80.00)
     # value test: net goods 20.99 / 1.19 = 17.64 <= 150.00 -> IOSS, VAT at the sale
@@ -66,7 +66,7 @@ def test_eu_above_150_import_with_preferential_origin(engine):
     quote = q(engine, "DE", [
         item("SHOE", "200.00", hs_code="640399", origin="GB"),
         item("TEE", "100.00", hs_code="610910", origin="CN"),
-    ])
+    ], ship_from="US")
     # prices: 200.00 -> 200.99 and 100.00 -> 100.99 (ending .99); goods 301.98
     # shipping: 2 x 0.5 kg default weight, but goods >= 80.00 -> free
     # value: (200.99 + 100.99) / 1.19 = 253.76 > 150.00 -> import regime
@@ -95,6 +95,17 @@ def test_de_vat_follows_the_quote_date(engine):
     rates = sorted(c.rate for c in charges(quote, "tax"))
     assert rates == [D("0.05"), D("0.16")]
     assert quote.totals["included_taxes"].amount == D("3.11")
+
+
+def test_intra_eu_sale_is_not_an_import(engine):
+    """The shop ships from DE: a French order pays French VAT at the sale and no duty."""
+    quote = q(engine, "FR", [item("TEE", "20.00", hs_code="610910", origin="CN")])
+    # 20.00 -> 20.99; shipping 0.5 kg default -> 4.90; VAT 20 % inside:
+    # (20.99 + 4.90) x 0.2/1.2 = 4.315 -> 4.32 (half-up); total 20.99 + 4.90 = 25.89
+    assert quote.regime["id"] == "domestic" and not charges(quote, "duty")
+    t = amounts(quote)
+    assert (t["total"], t["included_taxes"], t["duties"]) == (D("25.89"), D("4.32"),
+                                                             D("0.00"))
 
 
 def test_uk_point_of_sale_vat_with_zero_rated_books(engine):

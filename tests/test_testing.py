@@ -187,7 +187,8 @@ def test_carts_near_thresholds_are_accepted_and_straddle_each_threshold(
 @pytest.fixture(scope="module")
 def quote_dict(engine: Engine) -> dict[str, Any]:
     """A real quote with shipping, a flat duty and both included and added VAT (DE, IOSS)."""
-    request = {"destination": {"country": "DE"}, "date": DAY.isoformat(), "items": [
+    request = {"destination": {"country": "DE"}, "date": DAY.isoformat(), "ship_from": "CN",
+               "items": [
         {"sku": "TEE", "quantity": 2, "hs_code": "610910", "origin": "PT",
          "price": {"amount": "20.00", "currency": "EUR"}},
         {"sku": "BOOK", "quantity": 1, "hs_code": "490199", "category": "books",

@@ -432,6 +432,9 @@ class MarketSpec(Strict):
     countries: tuple[Country, ...]
     #: Regions of those countries this market does not serve (e.g. the Canary Islands).
     exclude_regions: tuple[Region, ...] = ()
+    #: Countries a parcel can ship from without being an import (a customs union such as the
+    #: EU); default: the market's own countries. Such sales pay tax at the sale, no duty.
+    customs_territory: tuple[Country, ...] = ()
     currency: Currency
     locales: tuple[LocaleTag, ...]
     default_locale: LocaleTag
