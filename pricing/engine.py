@@ -31,6 +31,7 @@ from typing import Any
 
 from pricing.endings import PriceEnding
 from pricing.errors import (
+    MissingRateError,
     QuoteRefusedError,
     RequestError,
     RestrictedItemError,
@@ -101,6 +102,14 @@ class Engine:
         catalog = load_catalogs(locales, rules=rules) if locales is not None else None
         return cls(rules, rates=table, catalog=catalog)
 
+    def with_rules(self, rules: RuleSet, *, rates: RateTable | None = None) -> Engine:
+        """A new engine on ``rules`` (and ``rates``), keeping this one's catalog and clock.
+
+        Engines are immutable; a service swaps the whole engine when rules or rates change.
+        """
+        return Engine(rules, rates=rates if rates is not None else self.rates,
+                      catalog=self.catalog, clock=self._clock)
+
     # -- the edge: parse, default the date --------------------------------------------------
 
     def quote(self, request: QuoteRequest | Mapping[str, Any], *, on: date | None = None
@@ -142,6 +151,9 @@ class Engine:
         fx = self.rates.rate(rules.shop.base_currency, cur)
         age = self.rates.age_days(day)
         stale = age > rules.shop.max_rate_age_days
+        if age < 0:
+            warnings.append(f"exchange rates are dated {self.rates.as_of}, after the quote date "
+                            f"{day}: the quote uses rates that were not yet published that day")
         if stale:
             warnings.append(f"exchange rates are from {self.rates.as_of} ({age} days before the "
                             f"quote date; limit {rules.shop.max_rate_age_days}): update them with "
@@ -150,7 +162,11 @@ class Engine:
         components = market.tax_components(req.region)
         work: list[_Work] = []
         for idx, item in enumerate(req.items):
-            unit, note = self._local_price(market, item.sku, item.price, cur)
+            try:
+                unit, note = self._local_price(market, item.sku, item.price, cur)
+            except MissingRateError as e:
+                raise MissingRateError(e.message, field=f"items[{idx}].price.currency",
+                                       value=item.price.currency, expected=e.expected) from None
             rates_here = []
             for ci, comp in components:
                 r = _rate_for(comp, item.category, day)

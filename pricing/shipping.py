@@ -28,7 +28,7 @@ def price_shipping(method: ShippingMethod, weight_kg: Decimal, *, method_id: str
     """
     if method.max_kg is not None and weight_kg > method.max_kg:
         raise ShippingError(
-            f"the cart weighs {weight_kg.normalize()} kg, over the {method.max_kg} kg limit of "
+            f"the cart weighs {weight_kg.normalize():f} kg, over the {method.max_kg} kg limit of "
             f"shipping method {method_id!r}; split the order",
             field="shipping_method", value=method_id, expected=f"at most {method.max_kg} kg")
     for band in method.bands:
@@ -38,7 +38,7 @@ def price_shipping(method: ShippingMethod, weight_kg: Decimal, *, method_id: str
         last = method.bands[-1]
         if method.per_kg is None:
             raise ShippingError(
-                f"the cart weighs {weight_kg.normalize()} kg, above the last band "
+                f"the cart weighs {weight_kg.normalize():f} kg, above the last band "
                 f"({last.up_to_kg} kg) of shipping method {method_id!r}",
                 field="shipping_method", value=method_id,
                 expected=f"at most {last.up_to_kg} kg")
@@ -46,7 +46,7 @@ def price_shipping(method: ShippingMethod, weight_kg: Decimal, *, method_id: str
         if method.per_kg.currency != last.price.currency:
             raise ShippingError(f"shipping method {method_id!r} mixes currencies")
         return ShippingPrice(last.price + method.per_kg * extra,
-                             f"{last.up_to_kg} kg band plus {extra.normalize()} kg at "
+                             f"{last.up_to_kg} kg band plus {extra.normalize():f} kg at "
                              f"{method.per_kg} per kg")
     base = method.base
     per_kg = method.per_kg
@@ -57,4 +57,4 @@ def price_shipping(method: ShippingMethod, weight_kg: Decimal, *, method_id: str
     if per_kg is None:
         return ShippingPrice(base, "flat rate")
     return ShippingPrice(base + per_kg * weight_kg,
-                         f"{base} plus {weight_kg.normalize()} kg at {per_kg} per kg")
+                         f"{base} plus {weight_kg.normalize():f} kg at {per_kg} per kg")

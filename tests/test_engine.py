@@ -14,8 +14,10 @@ from conftest import EASY_RATES, QUOTE_DAY, item
 
 from pricing import (
     Engine,
+    MissingRateError,
     RequestError,
     RestrictedItemError,
+    ShippingError,
     UnknownMarketError,
     UnknownShippingMethodError,
     load_rules,
@@ -383,3 +385,20 @@ def test_titles_come_from_the_catalog_in_the_quote_locale():
     assert given.lines[0].title == "Mine"
     ae = engine.quote({**base, "destination": {"country": "AE"}, "locale": "ar"}).to_dict()
     assert ae["locale"].startswith("ar") and ae["direction"] == "rtl"
+
+
+def test_missing_rate_names_the_item_field(engine):
+    with pytest.raises(MissingRateError) as e:
+        q(engine, "DE", [item(), item("B", "100", currency="BTN")])
+    assert e.value.field == "items[1].price.currency" and e.value.value == "BTN"
+
+
+def test_rates_dated_after_the_quote_are_flagged(engine):
+    quote = q(engine, "DE", [item()], date="2026-11-01")  # test rates are of 2026-11-23
+    assert any("after the quote date" in w for w in quote.warnings)
+
+
+def test_shipping_limits_name_the_weight_plainly(engine):
+    with pytest.raises(ShippingError) as e:
+        q(engine, "DE", [item(weight={"value": "100000"})])
+    assert "100000 kg" in e.value.message and "E+" not in e.value.message

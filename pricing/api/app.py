@@ -30,7 +30,7 @@ import uuid
 from collections.abc import Callable, Mapping, MutableMapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -279,8 +279,7 @@ def _fingerprint(rules_dir: Path, rates_file: Path | None) -> str:
 
 def _engine_like(old: Engine, rules: RuleSet, rates: RateTable) -> Engine:
     # Keep what the rule files do not define: the product catalog and the engine's clock.
-    return Engine(rules, rates=rates, catalog=old.catalog,
-                  clock=getattr(old, "_clock", date.today))
+    return old.with_rules(rules, rates=rates)
 
 
 # -- the edge: request ids, body limit, access log, metrics, last-resort 500 -----------------
