@@ -10,6 +10,7 @@
 from pricing.endings import EndingMode, PriceEnding
 from pricing.engine import Engine
 from pricing.errors import (
+    CatalogError,
     CurrencyError,
     CurrencyMismatchError,
     InvalidAmountError,
@@ -26,6 +27,7 @@ from pricing.errors import (
     RulesError,
     ShippingError,
     UnknownMarketError,
+    UnknownProductError,
     UnknownShippingMethodError,
 )
 from pricing.fx import ExchangeRate, RateTable, bundled_rates, load_rates_file
@@ -36,6 +38,7 @@ from pricing.quote import Charge, Item, Line, Quote, QuoteRequest
 __version__ = "0.1.0"
 
 __all__ = [
+    "CatalogError",
     "Charge",
     "CurrencyError",
     "CurrencyMismatchError",
@@ -66,6 +69,7 @@ __all__ = [
     "RulesError",
     "ShippingError",
     "UnknownMarketError",
+    "UnknownProductError",
     "UnknownShippingMethodError",
     "allocate",
     "bundled_rates",

@@ -13,10 +13,12 @@ parse message text::
     │   ├── InvalidCodeError                    country, region, HS code or locale
     │   └── RequestError                        a quote request field (path in ``field``)
     ├── RulesError (ValueError)                 rule files do not load; ``problems`` lists all
+    ├── CatalogError (ValueError)               a product catalog or PO file is unusable
     ├── RatesError (ValueError)                 a rates file or source is unusable
     ├── NotFoundError (LookupError)
     │   ├── UnknownMarketError                  no market by that id / for that destination
     │   ├── UnknownShippingMethodError
+    │   ├── UnknownProductError
     │   └── MissingRateError                    no exchange rate for a currency pair
     └── QuoteRefusedError (ValueError)
         ├── RestrictedItemError                 an item the market forbids
@@ -29,6 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "CatalogError",
     "CurrencyError",
     "CurrencyMismatchError",
     "InvalidAmountError",
@@ -45,6 +48,7 @@ __all__ = [
     "RulesError",
     "ShippingError",
     "UnknownMarketError",
+    "UnknownProductError",
     "UnknownShippingMethodError",
     "did_you_mean",
 ]
@@ -181,6 +185,28 @@ class RulesError(PricingError, ValueError):
         )
 
 
+class CatalogError(PricingError, ValueError):
+    """A product catalog or PO file that cannot be used; ``problems`` names each file and line.
+
+    ``file`` and ``line`` are those of the first problem.
+    """
+
+    default_message = "the catalogs are invalid"
+    code = "invalid-catalog"
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        first = self.problems[0] if self.problems else None
+        self.file = first.file if first else None
+        self.line = first.line if first else None
+        n = len(self.problems)
+        super().__init__(
+            (str(first) if n == 1 else f"{n} problems in the catalogs; first: {first}")
+            if first else self.default_message,
+            field=None if first is None else first.file + (f":{first.line}" if first.line
+                                                           else ""))
+
+
 class RatesError(PricingError, ValueError):
     default_message = "the exchange rates are unusable"
     code = "invalid-rates"
@@ -199,6 +225,11 @@ class UnknownMarketError(NotFoundError):
 class UnknownShippingMethodError(NotFoundError):
     default_message = "no such shipping method"
     code = "unknown-shipping-method"
+
+
+class UnknownProductError(NotFoundError):
+    default_message = "no such product in the catalog"
+    code = "unknown-product"
 
 
 class MissingRateError(NotFoundError):

@@ -49,13 +49,14 @@ from pricing.codes import (
     normalize_hs_code,
     normalize_locale,
 )
-from pricing.errors import (
+from pricing.errors import (  # CatalogError and UnknownProductError are re-exported here
+    CatalogError,
     InvalidCodeError,
     InvalidInputError,
-    NotFoundError,
     PricingError,
     Problem,
     UnknownMarketError,
+    UnknownProductError,
     did_you_mean,
 )
 from pricing.l10n.formatting import fallback_chain, negotiate_locale
@@ -98,33 +99,6 @@ _MAX_TEXT = {"title": 500, "description": 5000}
 
 
 # -- errors ------------------------------------------------------------------------------------
-
-class CatalogError(PricingError, ValueError):
-    """A product catalog or PO file that cannot be used; ``problems`` names each file and line.
-
-    ``file`` and ``line`` are those of the first problem.
-    """
-
-    default_message = "the catalogs are invalid"
-    code = "invalid-catalog"
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems = tuple(problems)
-        first = self.problems[0] if self.problems else None
-        self.file = first.file if first else None
-        self.line = first.line if first else None
-        n = len(self.problems)
-        super().__init__(
-            (str(first) if n == 1 else f"{n} problems in the catalogs; first: {first}")
-            if first else self.default_message,
-            field=None if first is None else first.file + (f":{first.line}" if first.line
-                                                           else ""))
-
-
-class UnknownProductError(NotFoundError):
-    default_message = "no such product in the catalog"
-    code = "unknown-product"
-
 
 # -- the product catalog (CSV or JSON lines) --------------------------------------------------
 
