@@ -750,6 +750,9 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
             "rates": {"source": engine.rates.source, "as_of": engine.rates.as_of.isoformat()},
             "reload_errors": [dict(e) for e in prov.reload_errors],
             "last_reload": last.to_dict() if last is not None else None,
+            # Broken PO files or catalog rows: their products fall back to source text.
+            "catalog_errors": [p.to_dict() for err in getattr(engine.catalog, "errors", ())
+                               for p in err.problems],
         })
 
     @app.get("/metrics", tags=["operations"], response_class=Response)
