@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -77,10 +77,14 @@ class Engine:
     """Quotes against one rule set and one rate table; both immutable, so the engine is too."""
 
     def __init__(self, rules: RuleSet, *, rates: RateTable | None = None,
-                 catalog: Any = None, clock: Callable[[], date] = date.today) -> None:
+                 catalog: Any = None, labels: Any = None,
+                 clock: Callable[[], date] = date.today) -> None:
         self.rules = rules
         self.rates = rates if rates is not None else bundled_rates()
+        #: Product text (``pricing.l10n.catalogs.ProductCatalog``) for item titles, or None.
         self.catalog = catalog
+        #: The service's own labels (``pricing.l10n.labels.Labels``) for charge names, or None.
+        self.labels = labels
         self._clock = clock
         # Conversions of rule amounts (thresholds, shipping prices) at this engine's fixed
         # rates: computed once, as the rules and rates never change under an engine.
@@ -93,6 +97,7 @@ class Engine:
         file) and the product catalogs of ``locales`` (default: a ``locales/`` folder beside
         the rules folder, when there is one)."""
         from pricing.l10n.catalogs import load_catalogs
+        from pricing.l10n.labels import load_labels
 
         table = load_rates_file(rates) if isinstance(rates, str | Path) else rates
         rules = load_rules(path)
@@ -100,7 +105,8 @@ class Engine:
             beside = Path(path).resolve().parent / "locales"
             locales = beside if beside.is_dir() else None
         catalog = load_catalogs(locales, rules=rules) if locales is not None else None
-        return cls(rules, rates=table, catalog=catalog)
+        labels = load_labels(locales) if locales is not None else None
+        return cls(rules, rates=table, catalog=catalog, labels=labels)
 
     def with_rules(self, rules: RuleSet, *, rates: RateTable | None = None) -> Engine:
         """A new engine on ``rules`` (and ``rates``), keeping this one's catalog and clock.
@@ -108,7 +114,7 @@ class Engine:
         Engines are immutable; a service swaps the whole engine when rules or rates change.
         """
         return Engine(rules, rates=rates if rates is not None else self.rates,
-                      catalog=self.catalog, clock=self._clock)
+                      catalog=self.catalog, labels=self.labels, clock=self._clock)
 
     # -- the edge: parse, default the date --------------------------------------------------
 
@@ -268,6 +274,15 @@ class Engine:
                  included_tax=w.included, fees=w.fees, price_note=w.note)
             for item, w in zip(req.items, work, strict=True))
         markup = spec.pricing.fx_markup if fx.rate != 1 else Decimal(0)
+        labels = self.labels
+        if labels is not None:
+            default = spec.default_locale
+            charges = [replace(c, label=labels.gettext(c.name, locale, default=default))
+                       for c in charges]
+            delivery = labels.delivered_in(method.days[0], method.days[1], locale,
+                                           default=default)
+        else:
+            delivery = f"Delivered in {method.days[0]}–{method.days[1]} days"
         return Quote(
             market=market.id, currency=cur, locale=locale, locale_chain=chain, date=day,
             rules_version=rules.version, incoterm=spec.incoterm,
@@ -281,6 +296,7 @@ class Engine:
                 "stale": stale},
             lines=lines, charges=tuple(charges),
             shipping_method={"id": method_id, "name": method.name, "days": list(method.days),
+                             "delivery": delivery,
                              "weight_kg": str(total_weight.normalize())},
             warnings=tuple(warnings), totals=totals)
 

@@ -242,6 +242,8 @@ class Charge:
     #: True for tax already inside displayed prices (tax-inclusive markets).
     included: bool = False
     payable: Literal["checkout", "delivery"] = "checkout"
+    #: ``name`` in the quote's language ("MwSt." for "VAT" in German); empty: same as name.
+    label: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,6 +327,7 @@ class Quote:
             "charges": [{
                 "kind": c.kind,
                 "name": c.name,
+                "label": c.label or c.name,
                 "amount": amt(c.amount),
                 "rule": c.rule,
                 "base": amt(c.base) if c.base is not None else None,

@@ -402,3 +402,19 @@ def test_shipping_limits_name_the_weight_plainly(engine):
     with pytest.raises(ShippingError) as e:
         q(engine, "DE", [item(weight={"value": "100000"})])
     assert "100000 kg" in e.value.message and "E+" not in e.value.message
+
+
+def test_charge_labels_and_delivery_in_the_quote_language():
+    from conftest import RULES
+
+    from pricing.l10n.labels import load_labels
+
+    engine = Engine.from_directory(RULES)
+    labels = load_labels(RULES.parent / "locales")
+    d = engine.quote({"destination": {"country": "DE"}, "items": [item()],
+                      "date": "2026-11-23"}).to_dict()
+    vat = next(c for c in d["charges"] if c["kind"] == "tax")
+    # the German label of "VAT" from locales/de/LC_MESSAGES/labels.po, not a copied string
+    assert vat["name"] == "VAT" and vat["label"] == labels.gettext("VAT", "de_DE")
+    assert vat["label"] != "VAT"
+    assert d["shipping_method"]["delivery"] == labels.delivered_in(3, 6, "de_DE")
