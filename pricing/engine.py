@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -89,6 +89,7 @@ class Engine:
         # Conversions of rule amounts (thresholds, shipping prices) at this engine's fixed
         # rates: computed once, as the rules and rates never change under an engine.
         self._local: dict[tuple[Money, str], Money] = {}
+        self._delivery: dict[tuple[int, int, str, str], str] = {}
 
     @classmethod
     def from_directory(cls, path: str | Path, *, rates: RateTable | str | Path | None = None,
@@ -275,12 +276,17 @@ class Engine:
             for item, w in zip(req.items, work, strict=True))
         markup = spec.pricing.fx_markup if fx.rate != 1 else Decimal(0)
         labels = self.labels
+        names: dict[str, str] = {}
         if labels is not None:
             default = spec.default_locale
-            charges = [replace(c, label=labels.gettext(c.name, locale, default=default))
-                       for c in charges]
-            delivery = labels.delivered_in(method.days[0], method.days[1], locale,
-                                           default=default)
+            for c in charges:
+                if c.name not in names:
+                    names[c.name] = labels.gettext(c.name, locale, default=default)
+            key = (method.days[0], method.days[1], locale, default)
+            delivery = self._delivery.get(key)
+            if delivery is None:  # babel formats the numbers: slow, and always the same
+                delivery = self._delivery[key] = labels.delivered_in(
+                    method.days[0], method.days[1], locale, default=default)
         else:
             delivery = f"Delivered in {method.days[0]}–{method.days[1]} days"
         return Quote(
@@ -298,7 +304,7 @@ class Engine:
             shipping_method={"id": method_id, "name": method.name, "days": list(method.days),
                              "delivery": delivery,
                              "weight_kg": str(total_weight.normalize())},
-            warnings=tuple(warnings), totals=totals)
+            warnings=tuple(warnings), totals=totals, labels=names)
 
     # -- stages -------------------------------------------------------------------------------
 

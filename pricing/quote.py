@@ -242,8 +242,6 @@ class Charge:
     #: True for tax already inside displayed prices (tax-inclusive markets).
     included: bool = False
     payable: Literal["checkout", "delivery"] = "checkout"
-    #: ``name`` in the quote's language ("MwSt." for "VAT" in German); empty: same as name.
-    label: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,6 +282,8 @@ class Quote:
     shipping_method: Mapping[str, Any]
     warnings: tuple[str, ...] = ()
     totals: Mapping[str, Money] = field(default_factory=dict)
+    #: Charge names in the quote's language ("VAT" -> "MwSt." in German), where known.
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def total(self) -> Money:
@@ -291,10 +291,16 @@ class Quote:
 
     def to_dict(self) -> dict[str, Any]:
         loc = self.locale
+        # A quote repeats amounts (zeros above all): format each distinct one once.
+        formatted: dict[tuple[str, str], str] = {}
 
         def amt(m: Money) -> dict[str, str]:
-            return {"amount": str(m.amount), "currency": m.currency,
-                    "formatted": format_money(m.amount, m.currency, loc)}
+            text = str(m.amount)
+            key = (text, m.currency)
+            shown = formatted.get(key)
+            if shown is None:
+                shown = formatted[key] = format_money(m.amount, m.currency, loc)
+            return {"amount": text, "currency": m.currency, "formatted": shown}
 
         return {
             "market": self.market,
@@ -327,7 +333,7 @@ class Quote:
             "charges": [{
                 "kind": c.kind,
                 "name": c.name,
-                "label": c.label or c.name,
+                "label": self.labels.get(c.name, c.name),
                 "amount": amt(c.amount),
                 "rule": c.rule,
                 "base": amt(c.base) if c.base is not None else None,
