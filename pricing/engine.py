@@ -77,7 +77,7 @@ class Engine:
     """Quotes against one rule set and one rate table; both immutable, so the engine is too."""
 
     def __init__(self, rules: RuleSet, *, rates: RateTable | None = None,
-                 catalog: Any = None, labels: Any = None,
+                 catalog: Any = None, labels: Any = None, notices: tuple[str, ...] = (),
                  clock: Callable[[], date] = date.today) -> None:
         self.rules = rules
         self.rates = rates if rates is not None else bundled_rates()
@@ -85,6 +85,8 @@ class Engine:
         self.catalog = catalog
         #: The service's own labels (``pricing.l10n.labels.Labels``) for charge names, or None.
         self.labels = labels
+        #: Warnings every quote carries (e.g. live rates failed and a fallback table is used).
+        self.notices = tuple(notices)
         self._clock = clock
         # Conversions of rule amounts (thresholds, shipping prices) at this engine's fixed
         # rates: computed once, as the rules and rates never change under an engine.
@@ -109,13 +111,16 @@ class Engine:
         labels = load_labels(locales) if locales is not None else None
         return cls(rules, rates=table, catalog=catalog, labels=labels)
 
-    def with_rules(self, rules: RuleSet, *, rates: RateTable | None = None) -> Engine:
-        """A new engine on ``rules`` (and ``rates``), keeping this one's catalog and clock.
+    def with_rules(self, rules: RuleSet, *, rates: RateTable | None = None,
+                   notices: tuple[str, ...] | None = None) -> Engine:
+        """A new engine on ``rules`` (and ``rates``, ``notices``), keeping this one's catalog,
+        labels and clock.
 
         Engines are immutable; a service swaps the whole engine when rules or rates change.
         """
         return Engine(rules, rates=rates if rates is not None else self.rates,
-                      catalog=self.catalog, labels=self.labels, clock=self._clock)
+                      catalog=self.catalog, labels=self.labels,
+                      notices=self.notices if notices is None else notices, clock=self._clock)
 
     # -- the edge: parse, default the date --------------------------------------------------
 
@@ -148,7 +153,7 @@ class Engine:
                 field="destination.region", expected=f"an ISO 3166-2 code of {req.country}")
         cur = spec.currency
         zero = Money.zero(cur)
-        warnings: list[str] = []
+        warnings: list[str] = list(self.notices)
         locale, chain = negotiate_locale([req.locale] if req.locale else [], spec.locales,
                                          spec.default_locale)
         ship_from = req.ship_from or rules.shop.ship_from

@@ -25,6 +25,7 @@ from conftest_service import DAY, Clock, Server, cart, copy_rules, item
 
 from pricing import Engine
 from pricing.api.signing import QuoteSigner, quote_payload, request_digest
+from pricing.fx import LiveRates
 from pricing.quote import QuoteRequestModel
 from pricing.service import EngineProvider, create_app, render
 
@@ -535,3 +536,38 @@ def test_serve_with_two_workers_shares_the_quote_key(tmp_path):
     finally:
         proc.terminate()
         proc.communicate(timeout=20)
+
+
+def test_live_rates_fall_back_to_the_last_good_table_with_a_warning(tmp_path):
+    """forex-python's service is not always up: quotes keep flowing on the last good table and
+    say so; once a refresh succeeds the new rates are used and the warning goes."""
+    rules = copy_rules(tmp_path / "rules")
+    provider = EngineProvider.from_directory(rules)
+    answers: list[Any] = [ConnectionError("remote service down"),
+                          {"GBP": "0.9000", "USD": "1.2000"}]
+
+    def fetch(base: str) -> Any:
+        answer = answers.pop(0) if len(answers) > 1 else answers[0]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    live = LiveRates(provider.engine.rates, timeout=5, fetch=fetch)
+    provider.use_live_rates(live, interval=0.2)
+    app = create_app(provider, quote_key=QUOTE_KEY, watch_interval=None)
+    with Server(app) as srv, httpx.Client(base_url=srv.url, timeout=30) as c:
+        deadline = time.monotonic() + 10
+        first = c.post("/v1/quotes", json=cart("gb")).json()
+        while not any("live rates failed" in w for w in first["warnings"]):
+            assert time.monotonic() < deadline, first["warnings"]
+            first = c.post("/v1/quotes", json=cart("gb")).json()
+        assert first["fx"]["rate"] == "0.84638"  # still the bundled ECB table
+        while True:
+            later = c.post("/v1/quotes", json=cart("gb")).json()
+            if later["fx"]["rate"] == "0.9000":
+                break
+            assert time.monotonic() < deadline, later["fx"]
+            time.sleep(0.05)
+        assert not any("live rates" in w for w in later["warnings"])
+        assert later["fx"]["source"] == "live (forex-python)"
+    provider.stop_watching()

@@ -30,7 +30,7 @@ import uuid
 from collections.abc import Callable, Mapping, MutableMapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -63,7 +63,7 @@ from pricing.api.signing import (
 from pricing.codes import normalize_locale
 from pricing.engine import Engine
 from pricing.errors import PricingError, RatesError, RulesError
-from pricing.fx import RateTable, load_rates_file
+from pricing.fx import LiveRates, RateTable, load_rates_file
 from pricing.markets import RuleSet, load_rules
 from pricing.quote import QuoteRequest, QuoteRequestModel
 
@@ -228,6 +228,27 @@ class EngineProvider:
             except Exception:  # pragma: no cover - a listener must not break reloads
                 log.exception("reload listener failed")
         return result
+
+    def use_live_rates(self, live: LiveRates, *, interval: float = 3600.0) -> threading.Thread:
+        """Refresh ``live`` now and every ``interval`` seconds in a daemon thread, swapping in
+        an engine with the new table. A failed refresh keeps the last good table and every
+        quote carries the warning until a refresh succeeds."""
+
+        def refresh_forever() -> None:
+            while True:
+                warning = live.refresh(today=date.today())
+                with self._lock:
+                    self._engine = self._engine.with_rules(
+                        self._engine.rules, rates=live.table,
+                        notices=(warning,) if warning else ())
+                if warning:
+                    log.warning("%s", warning)
+                if self._stop.wait(interval):
+                    return
+
+        t = threading.Thread(target=refresh_forever, name="pricing-live-rates", daemon=True)
+        t.start()
+        return t
 
     def reload_in_background(self, *, trigger: str) -> threading.Thread:
         """Start :meth:`reload` in a daemon thread (safe to call from a signal handler)."""
@@ -814,12 +835,25 @@ def _settings(environ: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+def _provider(rules: str | Path, rates: str | Path | None, locales: str | Path | None,
+              env: Mapping[str, str]) -> EngineProvider:
+    """The engine provider; ``rates="live"`` starts from the bundled table and refreshes it
+    from forex-python every ``PRICING_LIVE_RATES_INTERVAL`` seconds (default 3600)."""
+    live = rates is not None and str(rates) == "live"
+    provider = EngineProvider.from_directory(rules, rates=None if live else rates,
+                                             locales=locales)
+    if live:
+        interval = float(env.get("PRICING_LIVE_RATES_INTERVAL") or 3600)
+        provider.use_live_rates(LiveRates(provider.engine.rates, timeout=5.0),
+                                interval=interval)
+    return provider
+
+
 def app_from_env() -> FastAPI:
     """The app as configured by ``PRICING_*`` variables: uvicorn's factory for ``--workers``."""
     env = os.environ
-    provider = EngineProvider.from_directory(env.get("PRICING_RULES", "rules"),
-                                             rates=env.get("PRICING_RATES") or None,
-                                             locales=env.get("PRICING_LOCALES") or None)
+    provider = _provider(env.get("PRICING_RULES", "rules"), env.get("PRICING_RATES") or None,
+                         env.get("PRICING_LOCALES") or None, env)
     return create_app(provider, **_settings(env))
 
 
@@ -884,7 +918,7 @@ def serve(*, rules: str | Path = "rules", host: str = "127.0.0.1", port: int = 8
     settings = _settings(env)  # watch_interval: PRICING_WATCH_INTERVAL, else 1 s
     if watch_interval is not None:
         settings["watch_interval"] = watch_interval or None
-    provider = EngineProvider.from_directory(rules, rates=rates, locales=locales)
+    provider = _provider(rules, rates, locales, env)
     common: dict[str, Any] = {"host": host, "port": port, "log_config": _log_config(log_level),
                               "log_level": log_level, "access_log": False}
     if workers > 1:
