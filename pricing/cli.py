@@ -198,8 +198,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1)
-    p.add_argument("--rates", default=None)
-    p.add_argument("--locales", default=None)
+    p.add_argument("--rates", default=None,
+                   help="a rates file (re-read on reload), or 'live' (forex-python, refreshed "
+                        "hourly, falling back to the last good table); default: bundled")
+    p.add_argument("--locales", default=None,
+                   help="translation catalogs; default: locales/ beside the rules folder")
     p.set_defaults(func=_serve)
 
     for module in ("pricing.l10n.cli",):
