@@ -63,9 +63,10 @@ def post(url: str, body: bytes) -> tuple[int, bytes]:
         return r.status, r.read()
 
 
-def start(rules: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+def start(rules: str, workers: int, *, cache: bool) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     env = {**os.environ, "PRICING_BENCH": "1", "PRICING_QUOTE_KEY": secrets.token_urlsafe(32),
+           "PRICING_QUOTE_CACHE": "4096" if cache else "0",
            "PRICING_WATCH_INTERVAL": "1",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     proc = subprocess.Popen(
@@ -115,6 +116,9 @@ def main() -> int:
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    ap.add_argument("--cache", choices=["on", "off", "both"], default="both",
+                    help="the quote cache: wrk repeats one cart, so 'on' measures cache hits "
+                         "and 'off' the full engine path")
     args = ap.parse_args()
     if shutil.which("wrk") is None:
         print("error: wrk is not installed (apt-get install wrk)", file=sys.stderr)
@@ -125,10 +129,13 @@ def main() -> int:
         script = f.name
     print(f"{os.cpu_count()} CPUs; wrk -t{args.threads} -c{args.connections} "
           f"-d{args.duration}s; 3-line cart to market de")
-    print(f"{'workers':>7} {'endpoint':<24}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}")
+    print(f"{'workers':>7} {'cache':>5} {'endpoint':<24}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
+          f"{'non-2xx':>9}")
+    modes = {"on": [True], "off": [False], "both": [False, True]}[args.cache]
     try:
-        for workers in args.workers:
-            proc, url = start(args.rules, workers)
+        for workers, cache in [(w, c) for w in args.workers for c in modes]:
+            tag = "on" if cache else "off"
+            proc, url = start(args.rules, workers, cache=cache)
             try:
                 for path in ("/v1/quotes", "/bench/validate-only"):
                     status, _ = post(url + path, body)
@@ -140,10 +147,10 @@ def main() -> int:
                     r = run_wrk(url + path, script, connections=args.connections,
                                 threads=args.threads, duration=args.duration)
                     results[path] = r
-                    print(f"{workers:>7} {path:<24}{r['rps']:>10.0f}{r['p50']:>9.2f}"
+                    print(f"{workers:>7} {tag:>5} {path:<24}{r['rps']:>10.0f}{r['p50']:>9.2f}"
                           f"{r['p99']:>9.2f}{int(r['non2xx']):>9}")
                 ratio = results["/v1/quotes"]["rps"] / results["/bench/validate-only"]["rps"]
-                print(f"{workers:>7} {'quotes / validate-only':<24}{ratio:>10.2f}")
+                print(f"{workers:>7} {tag:>5} {'quotes / validate-only':<24}{ratio:>10.2f}")
             finally:
                 proc.terminate()
                 proc.wait(timeout=30)

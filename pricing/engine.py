@@ -122,6 +122,10 @@ class Engine:
                       catalog=self.catalog, labels=self.labels,
                       notices=self.notices if notices is None else notices, clock=self._clock)
 
+    def today(self) -> date:
+        """Today by this engine's clock: the quote date of requests that give none."""
+        return self._clock()
+
     # -- the edge: parse, default the date --------------------------------------------------
 
     def quote(self, request: QuoteRequest | Mapping[str, Any], *, on: date | None = None

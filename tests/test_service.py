@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from pricing.quote import QuoteRequestModel
 from pricing.service import EngineProvider, create_app, render
 
 ROOT = Path(__file__).resolve().parent.parent
+DAY_OBJ = date.fromisoformat(DAY)
 QUOTE_KEY = "test-quote-key-0123456789abcdef-0123456789"
 OLD_KEY = "old-quote-key-0123456789abcdef-0123456789"
 ADMIN = "admin-secret-token"
@@ -103,6 +105,38 @@ def test_big_cart_quoted_off_the_event_loop_is_identical_too(client, module_engi
     r = client.post("/v1/quotes", json=body)
     assert r.status_code == 200, r.text
     assert split_signature(r.content)[0] == render(module_engine.quote(body).to_dict())
+
+
+def test_repeated_carts_come_from_the_cache_identical_and_freshly_signed(client, module_engine,
+                                                                        clock):
+    body = cart("gb")
+    expected = render(module_engine.quote(body).to_dict())
+    tokens = []
+    for _ in range(3):
+        r = client.post("/v1/quotes", json=body)
+        rest, signature = split_signature(r.content)
+        assert rest == expected
+        tokens.append(signature["token"])
+        clock.now += 1
+    assert len(set(tokens)) == 3  # each response is signed with its own time
+    for token in tokens:
+        assert client.post("/v1/quotes/verify", json={"token": token, "cart": body}).json()[
+            "status"] == "valid"
+
+
+def test_the_cache_follows_the_quote_day(tmp_path):
+    rules = copy_rules(tmp_path / "rules")
+    days = [DAY_OBJ]
+    engine = Engine.from_directory(rules)
+    engine = Engine(engine.rules, rates=engine.rates, clock=lambda: days[0])
+    app = create_app(engine, quote_key=QUOTE_KEY, watch_interval=None)
+    undated = {k: v for k, v in cart("de").items() if k != "date"}
+    with Server(app) as srv, httpx.Client(base_url=srv.url, timeout=30) as c:
+        first = c.post("/v1/quotes", json=undated).json()
+        days[0] = DAY_OBJ + timedelta(days=1)
+        second = c.post("/v1/quotes", json=undated).json()
+    assert (first["date"], second["date"]) == (DAY_OBJ.isoformat(),
+                                               (DAY_OBJ + timedelta(days=1)).isoformat())
 
 
 def test_request_id_is_echoed_or_made(client):

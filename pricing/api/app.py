@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import os
 import re
 import signal
@@ -27,6 +28,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, MutableMapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -520,6 +522,40 @@ def _is_json(content_type: str) -> bool:
                                           and kind.endswith("+json"))
 
 
+class QuoteCache:
+    """Recent quotes by (engine, quote day, exact request bytes), least recently used out.
+
+    A quote is a pure function of the request, the rules, the rates and the day, so the same
+    body quoted by the same engine on the same day gives the same JSON: a flash sale or a
+    live-shopping event quotes the same few carts thousands of times. An entry keeps the
+    rendered quote (without its signature) and what the signature needs; every response is
+    still signed afresh. A new engine (a reload, new rates) never sees an older engine's
+    entries. Used from the event loop only.
+    """
+
+    #: Bodies larger than this are not cached (a big cart is rarely repeated byte for byte).
+    MAX_BODY = 16 * 1024
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[tuple[int, date, bytes], tuple[Any, ...]] = OrderedDict()
+
+    def get(self, engine: Engine, day: date, raw: bytes) -> tuple[Any, ...] | None:
+        key = (id(engine), day, raw)
+        entry = self._entries.get(key)
+        if entry is None or entry[0] is not engine:  # an id can be reused after a swap
+            return None
+        self._entries.move_to_end(key)
+        return entry
+
+    def put(self, engine: Engine, day: date, raw: bytes, *values: Any) -> None:
+        if self.size <= 0 or len(raw) > self.MAX_BODY:
+            return
+        self._entries[(id(engine), day, raw)] = (engine, *values)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+
 async def _read_body(request: Request, model: type[_M]) -> _M | Response:
     """Parse and validate a JSON body in one pass (pydantic's JSON parser), or a problem.
 
@@ -551,7 +587,8 @@ async def _read_body(request: Request, model: type[_M]) -> _M | Response:
 def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = None,
                previous_quote_keys: str | None = None, admin_token: str | None = None,
                clock: Callable[[], float] = time.time, watch_interval: float | None = 1.0,
-               max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, bench: bool = False) -> FastAPI:
+               max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, bench: bool = False,
+               quote_cache: int = 4096) -> FastAPI:
     """The FastAPI app over ``provider`` (or a bare engine, which then cannot reload).
 
     The app reads no environment variable: :func:`serve` and :func:`app_from_env` pass the
@@ -559,7 +596,8 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
     separated, still verify); without one a random per-process key is made and a warning
     logged. ``admin_token`` enables ``POST /v1/admin/reload``. ``clock`` (Unix seconds) dates
     signatures, so tests can move time. ``watch_interval`` polls the rule files (None: off).
-    ``bench`` adds ``POST /bench/validate-only`` for bench/bench_http.py.
+    ``bench`` adds ``POST /bench/validate-only`` for bench/bench_http.py. ``quote_cache`` is
+    how many recent quotes :class:`QuoteCache` keeps (0: none).
     """
     if isinstance(provider, Engine):
         provider = EngineProvider(provider)
@@ -571,6 +609,7 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
     elif signer.weak:
         log.warning("PRICING_QUOTE_KEY is shorter than 32 bytes; use a longer random key")
     metrics = Metrics()
+    cache = QuoteCache(quote_cache)
     metrics.set_rules_version(prov.engine.rules.version)
 
     def on_reload(result: ReloadResult) -> None:
@@ -658,25 +697,39 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
         one member added at the end: `signature` = `{token, expires_at}`. An unknown market,
         currency or shipping method named in the body is a 422 naming the field.
         """
-        body = await _read_body(request, QuoteRequestModel)
-        if isinstance(body, Response):
-            return body
         engine = prov.engine
-        try:
-            req = QuoteRequest.from_model(body)
-            if len(req.items) > INLINE_ITEMS:
-                quote = await run_in_threadpool(engine.quote, req)
-            else:
-                quote = engine.quote(req)
-        except PricingError as e:
-            return _problem_response(request, problem_from_error(e, in_body=True))
-        data = quote.to_dict()
-        payload = quote_payload(data, request_sha256=request_digest(body), issued_at=clock(),
-                                ttl_seconds=engine.rules.shop.quote_ttl_seconds)
-        data["signature"] = {"token": signer.sign(payload), "expires_at": expires_at(
-            payload["exp"])}
-        metrics.count_quote(quote.market)
-        return Response(render(data), media_type="application/json")
+        day = engine.today()
+        content_type = request.headers.get("content-type")
+        raw = await request.body() if not content_type or _is_json(content_type) else b""
+        hit = cache.get(engine, day, raw) if raw else None
+        if hit is not None:
+            _, head, base, market = hit
+        else:
+            body = await _read_body(request, QuoteRequestModel)
+            if isinstance(body, Response):
+                return body
+            try:
+                req = QuoteRequest.from_model(body)
+                if len(req.items) > INLINE_ITEMS:
+                    quote = await run_in_threadpool(engine.quote, req, on=day)
+                else:
+                    quote = engine.quote(req, on=day)
+            except PricingError as e:
+                return _problem_response(request, problem_from_error(e, in_body=True))
+            data = quote.to_dict()
+            # The payload without its times; each response stamps its own iat and exp.
+            base = quote_payload(data, request_sha256=request_digest(body), issued_at=0,
+                                 ttl_seconds=0)
+            head = render(data)[:-1]  # the quote object, open for the signature member
+            market = quote.market
+            cache.put(engine, day, raw, head, base, market)
+        iat = math.floor(clock())
+        payload = {**base, "iat": iat, "exp": iat + engine.rules.shop.quote_ttl_seconds}
+        signature = {"token": signer.sign(payload), "expires_at": expires_at(payload["exp"])}
+        metrics.count_quote(market)
+        # Byte for byte render({**quote.to_dict(), "signature": signature}).
+        return Response(head + b',"signature":' + render(signature) + b"}",
+                        media_type="application/json")
 
     @app.post("/v1/quotes/verify", tags=["quotes"], responses={200: {
         "description": "valid, expired or tampered", "content": {"application/json": {
@@ -832,6 +885,7 @@ def _settings(environ: Mapping[str, str]) -> dict[str, Any]:
         "watch_interval": (float(environ["PRICING_WATCH_INTERVAL"])
                            if environ.get("PRICING_WATCH_INTERVAL") else 1.0) or None,
         "bench": environ.get("PRICING_BENCH") == "1",
+        "quote_cache": int(environ.get("PRICING_QUOTE_CACHE") or 4096),
     }
 
 
