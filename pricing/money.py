@@ -228,6 +228,15 @@ def allocate(total: Money, weights: Sequence[Decimal | int]) -> list[Money]:
     """
     if not weights:
         raise ValueError("allocate needs at least one weight")
+    if len(weights) == 1:  # the common case of one line: nothing to split
+        if weights[0] < 0:
+            raise ValueError("allocation weights must not be negative")
+        unit = minor_unit(total.currency)
+        rounded = total.amount.quantize(unit)
+        if rounded != total.amount:
+            raise InvalidAmountError("allocate needs a total rounded to the currency's minor "
+                                     "unit", value=str(total))
+        return [Money(rounded, total.currency)]
     ws = [Decimal(w) for w in weights]
     if any(w < 0 for w in ws):
         raise ValueError("allocation weights must not be negative")

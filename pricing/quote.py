@@ -257,10 +257,14 @@ class Line:
     included_tax: Money
     fees: Money
     price_note: str = ""
+    #: subtotal + shipping + duty + tax + fees (included tax is inside subtotal and shipping).
+    total: Money = field(init=False)
 
-    @property
-    def total(self) -> Money:
-        return self.subtotal + self.shipping + self.duty + self.tax + self.fees
+    def __post_init__(self) -> None:
+        # Computed once here: to_dict and check_quote read it for every line.
+        object.__setattr__(self, "total", Money(
+            self.subtotal.amount + self.shipping.amount + self.duty.amount + self.tax.amount
+            + self.fees.amount, self.subtotal.currency))
 
 
 @dataclass(frozen=True, slots=True)
