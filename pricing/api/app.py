@@ -10,13 +10,13 @@ from the bytes (``QuoteRequestModel.model_validate_json``), :meth:`QuoteRequest.
 reuses that validation, the engine quotes, :func:`~pricing.api.problems.render` writes the
 bytes. Small carts are quoted on the event loop (a thread hop costs more than the quote);
 carts over :data:`INLINE_ITEMS` lines go to the thread pool so one big cart does not stall
-the others.
+the others. A cart seen before by the same engine on the same day comes from the
+:class:`~pricing.api.cache.QuoteCache` and is only signed afresh.
 """
 
 from __future__ import annotations
 
 import copy
-import hashlib
 import hmac
 import json
 import logging
@@ -28,13 +28,10 @@ import sys
 import threading
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Mapping, MutableMapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -44,6 +41,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from pricing.api.cache import QuoteCache
 from pricing.api.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from pricing.api.metrics import Metrics
 from pricing.api.problems import (
@@ -54,6 +52,7 @@ from pricing.api.problems import (
     problem_from_validation,
     render,
 )
+from pricing.api.provider import EngineProvider, ReloadResult, iso_timestamp
 from pricing.api.signing import (
     QuoteSigner,
     VerifyRequestModel,
@@ -64,9 +63,8 @@ from pricing.api.signing import (
 )
 from pricing.codes import normalize_locale
 from pricing.engine import Engine
-from pricing.errors import PricingError, RatesError, RulesError
-from pricing.fx import LiveRates, RateTable, load_rates_file
-from pricing.markets import RuleSet, load_rules
+from pricing.errors import PricingError
+from pricing.fx import LiveRates
 from pricing.quote import QuoteRequest, QuoteRequestModel
 
 __all__ = [
@@ -88,221 +86,7 @@ DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 INLINE_ITEMS = 50
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
 
-Outcome = Literal["ok", "unchanged", "failed"]
 _M = TypeVar("_M", bound=BaseModel)
-
-
-# -- the engine provider: hot reloads ---------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class ReloadResult:
-    """What one reload did; ``errors`` lists the rule problems of a failed one."""
-
-    outcome: Outcome
-    trigger: str
-    at: float
-    rules_version: str
-    previous_version: str
-    errors: tuple[Mapping[str, object], ...] = ()
-    seconds: float = 0.0
-
-    def to_dict(self) -> dict[str, object]:
-        return {"outcome": self.outcome, "trigger": self.trigger, "at": _iso(self.at),
-                "rules_version": self.rules_version, "previous_version": self.previous_version,
-                "seconds": round(self.seconds, 4), "errors": [dict(e) for e in self.errors]}
-
-
-def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace(
-        "+00:00", "Z")
-
-
-class EngineProvider:
-    """Holds the :class:`Engine` in use; :meth:`reload` swaps in a new one atomically.
-
-    Requests read :attr:`engine` once and use that engine to the end, so each response comes
-    from one rule set: the old or the new, never a mix. Loading and validation run in the
-    caller's thread (a watcher thread, the admin call's worker thread), never on the event
-    loop. A reload that fails keeps the current engine and records the problems.
-    """
-
-    def __init__(self, engine: Engine, *, rules_dir: str | Path | None = None,
-                 rates_file: str | Path | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
-        root = rules_dir if rules_dir is not None else (engine.rules.root or None)
-        self.rules_dir = Path(root) if root else None
-        self.rates_file = Path(rates_file) if rates_file is not None else None
-        self._clock = clock
-        self._engine = engine
-        self._loaded_at = clock()
-        self._lock = threading.Lock()
-        self._last: ReloadResult | None = None
-        self._listeners: list[Callable[[ReloadResult], None]] = []
-        self._stop = threading.Event()
-        self._watcher: threading.Thread | None = None
-        self._fingerprint = self.fingerprint()
-
-    @classmethod
-    def from_directory(cls, rules_dir: str | Path, *, rates: RateTable | str | Path | None = None,
-                       locales: str | Path | None = None) -> EngineProvider:
-        """Load ``rules_dir`` (raises :class:`RulesError`); a rates *file* is re-read on reload."""
-        rates_file = rates if isinstance(rates, str | Path) else None
-        provider_fp = _fingerprint(Path(rules_dir), Path(rates_file) if rates_file else None)
-        engine = Engine.from_directory(rules_dir, rates=rates, locales=locales)
-        provider = cls(engine, rules_dir=rules_dir, rates_file=rates_file)
-        # The files as they were *before* loading: an edit racing the load is seen next poll.
-        provider._fingerprint = provider_fp
-        return provider
-
-    @property
-    def engine(self) -> Engine:
-        return self._engine
-
-    @property
-    def loaded_at(self) -> float:
-        return self._loaded_at
-
-    @property
-    def last_reload(self) -> ReloadResult | None:
-        return self._last
-
-    @property
-    def reload_errors(self) -> tuple[Mapping[str, object], ...]:
-        """The problems of the last reload if it failed; empty once a reload succeeds."""
-        last = self._last
-        return last.errors if last is not None and last.outcome == "failed" else ()
-
-    def subscribe(self, listener: Callable[[ReloadResult], None]) -> None:
-        """Call ``listener`` with every :class:`ReloadResult` (from the reloading thread)."""
-        self._listeners.append(listener)
-
-    def fingerprint(self) -> str:
-        """A hash of the rule files' (and rates file's) names and content."""
-        if self.rules_dir is None:
-            return ""
-        return _fingerprint(self.rules_dir, self.rates_file)
-
-    def reload(self, *, trigger: str = "manual") -> ReloadResult:
-        """Load and validate the rules (and the rates file); swap the engine in if they pass."""
-        if self.rules_dir is None:
-            raise RuntimeError("this provider has no rules directory to reload from")
-        with self._lock:
-            start = time.perf_counter()
-            fp = self.fingerprint()
-            old = self._engine
-            errors: tuple[Mapping[str, object], ...] = ()
-            new: Engine | None = None
-            try:
-                rules = load_rules(self.rules_dir)
-                rates = load_rates_file(self.rates_file) if self.rates_file else old.rates
-                new = _engine_like(old, rules, rates)
-            except RulesError as e:
-                errors = tuple(p.to_dict() for p in e.problems)
-            except RatesError as e:
-                errors = ({"file": str(self.rates_file), "key": e.field or "",
-                           "message": e.message},)
-            except Exception as e:  # a bad edit must never take the service down
-                log.exception("reload of %s failed unexpectedly", self.rules_dir)
-                errors = ({"file": str(self.rules_dir), "key": "",
-                           "message": f"{type(e).__name__}: {e}"},)
-            self._fingerprint = fp  # a broken edit is retried when the files change again
-            if new is None:
-                outcome: Outcome = "failed"
-            elif new.rules.version == old.rules.version and new.rates == old.rates:
-                outcome = "unchanged"
-            else:
-                outcome = "ok"
-                self._engine = new  # the atomic swap
-                self._loaded_at = self._clock()
-            result = ReloadResult(outcome, trigger, self._clock(), self._engine.rules.version,
-                                  old.rules.version, errors, time.perf_counter() - start)
-            self._last = result
-        if outcome == "failed":
-            log.warning("rules reload (%s) failed with %d problem(s); still serving %s: %s",
-                        trigger, len(errors), old.rules.version,
-                        "; ".join(str(e.get("message")) for e in errors[:3]))
-        else:
-            log.info("rules reload (%s): %s, serving %s", trigger, outcome,
-                     result.rules_version)
-        for listener in list(self._listeners):
-            try:
-                listener(result)
-            except Exception:  # pragma: no cover - a listener must not break reloads
-                log.exception("reload listener failed")
-        return result
-
-    def use_live_rates(self, live: LiveRates, *, interval: float = 3600.0) -> threading.Thread:
-        """Refresh ``live`` now and every ``interval`` seconds in a daemon thread, swapping in
-        an engine with the new table. A failed refresh keeps the last good table and every
-        quote carries the warning until a refresh succeeds."""
-
-        def refresh_forever() -> None:
-            while True:
-                warning = live.refresh(today=date.today())
-                with self._lock:
-                    self._engine = self._engine.with_rules(
-                        self._engine.rules, rates=live.table,
-                        notices=(warning,) if warning else ())
-                if warning:
-                    log.warning("%s", warning)
-                if self._stop.wait(interval):
-                    return
-
-        t = threading.Thread(target=refresh_forever, name="pricing-live-rates", daemon=True)
-        t.start()
-        return t
-
-    def reload_in_background(self, *, trigger: str) -> threading.Thread:
-        """Start :meth:`reload` in a daemon thread (safe to call from a signal handler)."""
-        t = threading.Thread(target=self.reload, kwargs={"trigger": trigger},
-                             name="pricing-reload", daemon=True)
-        t.start()
-        return t
-
-    def watch(self, *, interval: float = 1.0) -> None:
-        """Poll the rule files every ``interval`` seconds and reload when their content changes."""
-        if self.rules_dir is None or (self._watcher is not None and self._watcher.is_alive()):
-            return
-        self._stop.clear()
-        self._watcher = threading.Thread(target=self._watch, args=(interval,),
-                                         name="pricing-rules-watcher", daemon=True)
-        self._watcher.start()
-
-    def stop_watching(self) -> None:
-        self._stop.set()
-        if self._watcher is not None:
-            self._watcher.join(timeout=5)
-            self._watcher = None
-
-    def _watch(self, interval: float) -> None:
-        while not self._stop.wait(interval):
-            try:
-                if self.fingerprint() != self._fingerprint:
-                    self.reload(trigger="watch")
-            except Exception:  # pragma: no cover - keep watching whatever happens
-                log.exception("rules watcher error")
-
-
-def _fingerprint(rules_dir: Path, rates_file: Path | None) -> str:
-    h = hashlib.sha256()
-    try:
-        files = sorted(rules_dir.rglob("*.toml"))
-    except OSError:
-        files = []
-    if rates_file is not None:
-        files.append(rates_file)
-    for f in files:
-        try:
-            data = f.read_bytes()
-        except OSError:
-            data = b"\0missing"
-        h.update(str(f).encode() + b"\0" + data + b"\0")
-    return h.hexdigest()
-
-
-def _engine_like(old: Engine, rules: RuleSet, rates: RateTable) -> Engine:
-    # Keep what the rule files do not define: the product catalog and the engine's clock.
-    return old.with_rules(rules, rates=rates)
 
 
 # -- the edge: request ids, body limit, access log, metrics, last-resort 500 -----------------
@@ -394,7 +178,7 @@ class _Edge:
             if access_log.isEnabledFor(logging.INFO):
                 client = scope.get("client")
                 access_log.info(json.dumps({
-                    "ts": _iso(time.time()), "request_id": rid,
+                    "ts": iso_timestamp(time.time()), "request_id": rid,
                     "method": scope.get("method"), "path": scope.get("path"),
                     "route": template, "status": info["status"],
                     "duration_ms": round(seconds * 1000, 3), "bytes_in": info["in"],
@@ -520,40 +304,6 @@ def _is_json(content_type: str) -> bool:
     kind = content_type.split(";", 1)[0].strip().lower()
     return kind == "application/json" or (kind.startswith("application/")
                                           and kind.endswith("+json"))
-
-
-class QuoteCache:
-    """Recent quotes by (engine, quote day, exact request bytes), least recently used out.
-
-    A quote is a pure function of the request, the rules, the rates and the day, so the same
-    body quoted by the same engine on the same day gives the same JSON: a flash sale or a
-    live-shopping event quotes the same few carts thousands of times. An entry keeps the
-    rendered quote (without its signature) and what the signature needs; every response is
-    still signed afresh. A new engine (a reload, new rates) never sees an older engine's
-    entries. Used from the event loop only.
-    """
-
-    #: Bodies larger than this are not cached (a big cart is rarely repeated byte for byte).
-    MAX_BODY = 16 * 1024
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._entries: OrderedDict[tuple[int, date, bytes], tuple[Any, ...]] = OrderedDict()
-
-    def get(self, engine: Engine, day: date, raw: bytes) -> tuple[Any, ...] | None:
-        key = (id(engine), day, raw)
-        entry = self._entries.get(key)
-        if entry is None or entry[0] is not engine:  # an id can be reused after a swap
-            return None
-        self._entries.move_to_end(key)
-        return entry
-
-    def put(self, engine: Engine, day: date, raw: bytes, *values: Any) -> None:
-        if self.size <= 0 or len(raw) > self.MAX_BODY:
-            return
-        self._entries[(id(engine), day, raw)] = (engine, *values)
-        while len(self._entries) > self.size:
-            self._entries.popitem(last=False)
 
 
 async def _read_body(request: Request, model: type[_M]) -> _M | Response:
@@ -819,7 +569,7 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
         return _json({
             "status": "ready",
             "rules_version": engine.rules.version,
-            "rules_loaded_at": _iso(prov.loaded_at),
+            "rules_loaded_at": iso_timestamp(prov.loaded_at),
             "markets": list(engine.rules.markets),
             "rates": {"source": engine.rates.source, "as_of": engine.rates.as_of.isoformat()},
             "reload_errors": [dict(e) for e in prov.reload_errors],
