@@ -462,7 +462,7 @@ class Engine:
                 for li, share in zip(members, shares, strict=True):
                     work[li].duty = share
             charges.append(Charge(
-                kind="duty", name="Customs duty (flat)", amount=amount,
+                kind="duty", name="Duties", amount=amount,
                 rule=self._regime_ref(market, regime) or "",
                 base=None, rate=None, payable=payable,  # type: ignore[arg-type]
                 note=f"{flat} x {len(cats)} tariff categor{'y' if len(cats) == 1 else 'ies'} "
@@ -522,7 +522,7 @@ class Engine:
             rule, rate = rule_of[ri]
             ref = market.rule_ref("duty", "rules", ri) if ri >= 0 else market.rule_ref(
                 "duty", "rate")
-            name = rule.name if rule is not None and rule.name else "Customs duty"
+            name = rule.name if rule is not None and rule.name else "Duties"
             note = f"{market.spec.duty.valuation} customs value x {rate}"
             if rule is not None and (rule.per_kg or rule.per_unit):
                 note += " plus specific duty"
