@@ -552,6 +552,9 @@ class Engine:
         parts = set(spec.base)
         n = len(work)
         payable = payable_import if regime.tax == "import" else "checkout"
+        uplift = (spec.import_uplift.at(day) if spec.import_uplift is not None
+                  and regime.tax == "import" else None) or Decimal(0)
+        cif = market.spec.duty.valuation == "CIF"
         # (component index, rate, included in prices?) -> [(line, exact tax, base)]
         groups: dict[tuple[int, Decimal, bool], list[tuple[int, Decimal, Decimal]]] = {}
         for li, w in enumerate(work):
@@ -576,6 +579,8 @@ class Engine:
                             (li, ship * ship_rate, ship))
                 if "duty" in parts:
                     on_top += duty
+                if uplift:  # a share of the customs value, on top of any price
+                    on_top += (net + (ship_net if cif else 0)) * uplift
                 if on_top:
                     groups.setdefault((ci, rate, False), []).append((li, on_top * rate, on_top))
         results = []

@@ -418,3 +418,17 @@ def test_charge_labels_and_delivery_in_the_quote_language():
     assert vat["name"] == "VAT" and vat["label"] == labels.gettext("VAT", "de_DE")
     assert vat["label"] != "VAT"
     assert d["shipping_method"]["delivery"] == labels.delivered_in(3, 6, "de_DE")
+
+
+def test_south_africa_import_vat_base_has_the_10_percent_uplift(engine):
+    """SARS, VAT Act s13(2): import VAT on customs value + 10 % + duty (za.toml)."""
+    quote = q(engine, "ZA", [item("BOOK", "10.00", hs_code="490199", category="books")])
+    # price: 10.00 x 20 x 1.02 = 204.00 -> ending .99 up -> 204.99 ZAR; shipping 0.5 kg: 299.00
+    # (ZA taxes goods and duty only: shipping carries no VAT here)
+    # VAT inside the price: 204.99 x 0.15/1.15 = 26.7378 -> 26.74
+    # uplift: customs value (FOB, net) 204.99/1.15 = 178.2522 x 0.10 = 17.8252;
+    #   VAT on it 17.8252 x 0.15 = 2.6738 -> 2.67 on top (books carry no duty)
+    # total: 204.99 + 299.00 + 2.67 = 506.66
+    t = amounts(quote)
+    assert (t["included_taxes"], t["taxes"], t["total"]) == (D("26.74"), D("2.67"),
+                                                             D("506.66"))

@@ -302,6 +302,8 @@ class TaxSpec(Strict):
     rounding_mode: Rounding = Rounding.HALF_UP
     #: Tax of this computed amount or less is not collected (e.g. CH: CHF 5).
     waive_at_or_below: MoneySchedule | None = None
+    #: Share of the customs value added to the tax base of imports (ZA: "0.10", VAT Act s13).
+    import_uplift: RateSchedule | None = None
 
     @model_validator(mode="after")
     def _some(self) -> TaxSpec:
