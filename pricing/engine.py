@@ -16,20 +16,22 @@ The pipeline, in the order docs/calculation.md states and every quote follows:
    or per order; a waiver of small computed amounts;
 7. fees; 8. totals, what is due at checkout and on delivery (DAP).
 
-The engine reads no file and no clock while quoting: rules, rates and the date are inputs.
+Each stage is its own module of functions over a :class:`~pricing.stages.QuoteContext` and the
+cart's :class:`~pricing.stages.WorkLine` s: :mod:`pricing.prices`, :mod:`pricing.shipping`,
+:mod:`pricing.regimes`, :mod:`pricing.duties`, :mod:`pricing.taxes`, :mod:`pricing.fees`; this
+module orders them and assembles the :class:`Quote`. The engine reads no file and no clock while
+quoting: rules, rates and the date are inputs.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from pricing.endings import PriceEnding
+from pricing.duties import charge_duty
 from pricing.errors import (
     MissingRateError,
     QuoteRefusedError,
@@ -38,40 +40,19 @@ from pricing.errors import (
     UnknownShippingMethodError,
     did_you_mean,
 )
+from pricing.fees import charge_fees
 from pricing.fx import RateTable, bundled_rates, load_rates_file
 from pricing.l10n.formatting import negotiate_locale
 from pricing.markets import Market, RuleSet, load_rules
-from pricing.markets.schema import Regime, TaxComponent
-from pricing.money import Money, allocate, minor_unit
+from pricing.money import Money, allocate
+from pricing.prices import local_price
 from pricing.quote import Charge, Line, Quote, QuoteRequest, sum_money
+from pricing.regimes import regime_ref, select_regime
 from pricing.shipping import price_shipping
+from pricing.stages import QuoteContext, WorkLine
+from pricing.taxes import charge_tax, rate_for
 
 __all__ = ["Engine"]
-
-_STANDARD = Regime(id="standard", name="Standard import: duty and import tax",
-                   tax="import", duty="charged")
-_DOMESTIC = Regime(id="domestic", name="Domestic sale: no customs, tax at the sale",
-                   tax="sale", duty="none")
-
-
-@dataclass(slots=True)
-class _Work:
-    """Per-line working values of one quote (exact, unrounded unless said)."""
-
-    unit: Money
-    subtotal: Money          # as displayed (gross in tax-inclusive markets), rounded
-    weight: Decimal          # kg for the whole line
-    tax_rates: list[tuple[int, TaxComponent, Decimal]]
-    rate_sum: Decimal
-    net: Money = None        # type: ignore[assignment]  # goods value net of tax, exact
-    shipping: Money = None   # type: ignore[assignment]  # share of displayed shipping, rounded
-    ship_net: Money = None   # type: ignore[assignment]
-    duty: Money = None       # type: ignore[assignment]
-    tax: Money = None        # type: ignore[assignment]
-    included: Money = None   # type: ignore[assignment]
-    fees: Money = None       # type: ignore[assignment]
-    note: str = ""
-
 
 class Engine:
     """Quotes against one rule set and one rate table; both immutable, so the engine is too."""
@@ -176,16 +157,21 @@ class Engine:
                             "`pricing rates update`")
         tax_spec = spec.tax
         components = market.tax_components(req.region)
-        work: list[_Work] = []
+        ctx = QuoteContext(
+            market=market, day=day, currency=cur,
+            to_local=lambda m: self._to_local(m, cur), exact=lambda m: self._exact_local(m, cur),
+            payable_import="delivery" if spec.incoterm == "DAP" else "checkout",
+            warnings=warnings)
+        work: list[WorkLine] = []
         for idx, item in enumerate(req.items):
             try:
-                unit, note = self._local_price(market, item.sku, item.price, cur)
+                unit, note = local_price(market, item.sku, item.price, rates=self.rates)
             except MissingRateError as e:
                 raise MissingRateError(e.message, field=f"items[{idx}].price.currency",
                                        value=item.price.currency, expected=e.expected) from None
             rates_here = []
             for ci, comp in components:
-                r = _rate_for(comp, item.category, day)
+                r = rate_for(comp, item.category, day)
                 if r is None:
                     raise QuoteRefusedError(
                         f"no {comp.name} rate in force on {day} in "
@@ -194,7 +180,7 @@ class Engine:
                 rates_here.append((ci, comp, r))
             weight = (item.weight_kg if item.weight_kg is not None
                       else rules.shop.default_item_weight_kg) * item.quantity
-            work.append(_Work(unit=unit, subtotal=unit * item.quantity, weight=weight,
+            work.append(WorkLine(unit=unit, subtotal=unit * item.quantity, weight=weight,
                               tax_rates=rates_here, rate_sum=sum((r for *_, r in rates_here),
                                                                  Decimal(0)), note=note))
         goods = sum_money([w.subtotal for w in work], cur)
@@ -215,7 +201,7 @@ class Engine:
             else:
                 ship_note += f"; free from {free_over} of goods"
         ship_shares = allocate(shipping, [w.subtotal.amount for w in work])
-        std_rate_sum = sum((_rate_for(c, None, day) or Decimal(0) for _, c in components),
+        std_rate_sum = sum((rate_for(c, None, day) or Decimal(0) for _, c in components),
                            Decimal(0))
 
         # 4. net values and the regime
@@ -231,15 +217,14 @@ class Engine:
                 w.ship_net = Money(share.amount / (1 + std_rate_sum), cur)
             else:
                 w.ship_net = share
-        regime, tests = self._regime(market, req, work, ship_from, day, cur)
-        regime_ref = self._regime_ref(market, regime)
+        regime, tests = select_regime(ctx, req.items, work, ship_from=ship_from)
+        regime_rule = regime_ref(market, regime)
         tax_collected = regime.tax != "none" and tax_spec is not None
         if not tax_collected:  # no tax inside the prices: the shown price is the value
             for w in work:
                 w.net, w.ship_net = w.subtotal, w.shipping
 
         charges: list[Charge] = []
-        payable_import = "delivery" if spec.incoterm == "DAP" else "checkout"
         if shipping or method.free_over is not None or priced.amount:
             charges.append(Charge(
                 kind="shipping", name=method.name, amount=shipping,
@@ -247,11 +232,11 @@ class Engine:
                 base=None, rate=None, note=ship_note))
 
         # 5. customs value and duty
-        self._duty(market, req, work, regime, day, cur, charges, payable_import, warnings)
+        charges += charge_duty(ctx, req.items, work, regime)
 
         # 6. tax
         if tax_collected and tax_spec is not None:
-            self._tax(market, work, regime, day, cur, charges, inclusive, payable_import)
+            charges += charge_tax(ctx, work, regime, inclusive=inclusive)
         else:
             for w in work:
                 w.tax = w.included = zero
@@ -260,8 +245,8 @@ class Engine:
         duty_total = sum_money([w.duty for w in work], cur)
         tax_total = sum_money([w.tax for w in work], cur)
         included_total = sum_money([w.included for w in work], cur)
-        self._fees(market, req, work, regime, day, cur, charges, duty_total,
-                   tax_total, shipping)
+        charges += charge_fees(ctx, req.items, work, regime, duty_total=duty_total,
+                               tax_total=tax_total, shipping=shipping)
         fee_total = sum_money([w.fees for w in work], cur)
 
         # 8. totals
@@ -304,7 +289,7 @@ class Engine:
             price_display=spec.price_display,
             regime={"id": regime.id, "name": regime.name, "tax": regime.tax,
                     "duty": regime.duty, "tests": tests,
-                    "rule": regime_ref},
+                    "rule": regime_rule},
             fx={"from": fx.source_currency, "to": fx.target, "rate": str(fx.rate),
                 "markup": str(markup), "adjustment": str(spec.pricing.adjustment),
                 "source": fx.source, "as_of": fx.as_of.isoformat(), "age_days": age,
@@ -338,33 +323,6 @@ class Engine:
                 self._local[key] = found
         return found
 
-    def _local_price(self, market: Market, sku: str, price: Money, cur: str
-                     ) -> tuple[Money, str]:
-        p = market.spec.pricing
-        fixed = p.prices.get(sku)
-        if fixed is not None:
-            return fixed.round(), f"fixed price list ({market.rule_ref('pricing', 'prices')})"
-        if price.amount == 0:
-            return Money.zero(cur), "free item"
-        rate = self.rates.rate(price.currency, cur)
-        value = rate.convert(price)
-        parts = [f"{price} x {rate.rate}" if price.currency != cur else f"{price}"]
-        if price.currency != cur and p.fx_markup:
-            value = value * (1 + p.fx_markup)
-            parts.append(f"x (1 + {p.fx_markup} FX markup)")
-        if p.adjustment:
-            value = value * (1 + p.adjustment)
-            parts.append(f"x (1 + {p.adjustment} adjustment)")
-        if p.ending is not None:
-            ending = PriceEnding(step=p.ending.step, ending=p.ending.ending, mode=p.ending.mode)
-            local = ending.apply(value)
-            parts.append(f"= {value.amount.quantize(Decimal('0.0001'))} -> ending "
-                         f"{p.ending.ending} step {p.ending.step} {p.ending.mode.value}")
-        else:
-            local = value.round(mode=p.rounding)
-            parts.append(f"rounded {p.rounding.value}")
-        return local, " ".join(parts) + f" = {local}"
-
     def _method(self, market: Market, wanted: str | None) -> tuple[str, Any]:
         methods = market.spec.shipping
         if wanted is not None:
@@ -380,311 +338,7 @@ class Engine:
         k = next(iter(methods))
         return k, methods[k]
 
-    def _regime(self, market: Market, req: QuoteRequest, work: list[_Work], ship_from: str,
-                day: date, cur: str) -> tuple[Regime, list[dict[str, Any]]]:
-        tests: list[dict[str, Any]] = []
-        territory = market.spec.customs_territory or market.spec.countries
-        if ship_from in territory:
-            tests.append({"regime": _DOMESTIC.id, "passed": True,
-                          "test": f"ships from {ship_from}, inside the market's customs "
-                                  "territory: not an import"})
-            return _DOMESTIC, tests
-        for regime in market.spec.regimes:
-            if not regime.in_force(day):
-                continue
-            if regime.ship_from and ship_from not in regime.ship_from:
-                tests.append({"regime": regime.id, "passed": False,
-                              "test": f"ships from {ship_from}, not from "
-                                      f"{'/'.join(regime.ship_from)}"})
-                continue
-            limit_src = regime.max_value.at(day) if regime.max_value else None
-            if limit_src is None:
-                tests.append({"regime": regime.id, "passed": True, "test": "no threshold"})
-                return regime, tests
-            limit = self._to_local(limit_src, cur)
-            if regime.value_basis == "item":
-                values = [Money(w.net.amount / q, cur).round()
-                          for w, q in zip(work, (i.quantity for i in req.items), strict=True)]
-                what = "each item's value"
-            else:
-                total = sum_money([w.net for w in work], cur)
-                if regime.include_shipping:
-                    total = total + sum_money([w.ship_net for w in work], cur)
-                values = [total.round()]
-                what = "consignment value" + (" incl. shipping" if regime.include_shipping
-                                              else " excl. shipping")
-            ok = all((v <= limit) if regime.inclusive else (v < limit) for v in values)
-            shown = max(values, key=lambda m: m.amount)
-            sign = ("<=" if regime.inclusive else "<") if ok else (
-                ">" if regime.inclusive else ">=")
-            conv = f" ({limit} at the quote's rate)" if limit_src.currency != cur else ""
-            tests.append({
-                "regime": regime.id, "passed": ok,
-                "test": f"{what} {shown} {sign} {limit_src}{conv}"
-                        + (f": {regime.note}" if ok and regime.note else "")})
-            if ok:
-                return regime, tests
-        tests.append({"regime": _STANDARD.id, "passed": True, "test": "no other regime applied"})
-        return _STANDARD, tests
-
-    @staticmethod
-    def _regime_ref(market: Market, regime: Regime) -> str | None:
-        # By identity: pydantic's == on rule models is slow and could match a twin regime.
-        for i, r in enumerate(market.spec.regimes):
-            if r is regime:
-                return market.rule_ref("regimes", i)
-        return None
-
-    def _duty(self, market: Market, req: QuoteRequest, work: list[_Work], regime: Regime,
-              day: date, cur: str, charges: list[Charge], payable: str,
-              warnings: list[str]) -> None:
-        zero = Money.zero(cur)
-        spec = market.spec.duty
-        for w in work:
-            w.duty = zero
-        if regime.duty == "none":
-            return
-        if regime.duty == "flat":
-            flat = regime.flat_duty.at(day) if regime.flat_duty else None
-            if flat is None:
-                return
-            digits = regime.flat_duty_category_digits
-            cats: dict[str, list[int]] = {}
-            for li, i in enumerate(req.items):
-                cat = i.hs_code[:digits] if i.hs_code else f"category:{i.category or '-'}"
-                cats.setdefault(cat, []).append(li)
-            per_cat = self._to_local(flat, cur)
-            amount = Money(per_cat.amount * len(cats), cur)
-            # Each category's duty goes to that category's own lines (by value), so the tax on
-            # duty follows the goods it is charged on and a price rise never moves it.
-            for members in cats.values():
-                shares = allocate(per_cat, [work[li].net.amount for li in members])
-                for li, share in zip(members, shares, strict=True):
-                    work[li].duty = share
-            charges.append(Charge(
-                kind="duty", name="Duties", amount=amount,
-                rule=self._regime_ref(market, regime) or "",
-                base=None, rate=None, payable=payable,  # type: ignore[arg-type]
-                note=f"{flat} x {len(cats)} tariff categor{'y' if len(cats) == 1 else 'ies'} "
-                     f"({', '.join(sorted(cats))})"))
-            return
-        # ad valorem / specific, grouped by the rule that produced it
-        groups: dict[int, list[tuple[int, Money, Money]]] = defaultdict(list)
-        rule_of: dict[int, Any] = {}
-        for li, (item, w) in enumerate(zip(req.items, work, strict=True)):
-            cv = w.net + (w.ship_net if spec.valuation == "CIF" else Money.zero(cur))
-            found = market.duty_rule_for(item.hs_code, item.origin)
-            if found is None:
-                ri, rule = -1, None
-                found_rate = spec.rate.at(day)
-                if found_rate is None:
-                    warnings.append(f"no default duty rate in force on {day} "
-                                    f"({market.rule_ref('duty', 'rate')}): no duty charged "
-                                    f"for item {item.sku!r}")
-                rate = found_rate or Decimal(0)
-                amount = cv * rate
-            else:
-                ri, rule = found
-                found_rate = rule.rate.at(day) if rule.rate else None
-                if rule.rate is not None and found_rate is None:
-                    warnings.append(f"no duty rate in force on {day} "
-                                    f"({market.rule_ref('duty', 'rules', ri)}): no ad valorem "
-                                    f"duty charged for item {item.sku!r}")
-                rate = found_rate or Decimal(0)
-                amount = cv * rate
-                per_kg = rule.per_kg.at(day) if rule.per_kg else None
-                if per_kg is not None:
-                    amount = amount + self._exact_local(per_kg, cur) * w.weight
-                per_unit = rule.per_unit.at(day) if rule.per_unit else None
-                if per_unit is not None:
-                    amount = amount + self._exact_local(per_unit, cur) * item.quantity
-                if rule.minimum is not None:
-                    lo = self._exact_local(rule.minimum, cur) * item.quantity
-                    amount = max(amount, lo, key=lambda m: m.amount)
-                if rule.maximum is not None:
-                    hi = self._exact_local(rule.maximum, cur) * item.quantity
-                    amount = min(amount, hi, key=lambda m: m.amount)
-            rule_of[ri] = (rule, rate)
-            groups[ri].append((li, amount, cv))
-        total_groups: list[tuple[int, Money, Money]] = []
-        for ri, members in sorted(groups.items()):
-            exact = sum_money([a for _, a, _ in members], cur)
-            rounded = exact.round(mode=spec.rounding_mode)
-            base = sum_money([cv for *_, cv in members], cur).round()
-            total_groups.append((ri, rounded, base))
-            for (li, _, _), share in zip(members, allocate(
-                    rounded, [a.amount for _, a, _ in members]), strict=True):
-                work[li].duty = share
-        duty_total = sum_money([g[1] for g in total_groups], cur)
-        waive = spec.waive_at_or_below.at(day) if spec.waive_at_or_below else None
-        waived = waive is not None and duty_total <= self._to_local(waive, cur) and duty_total
-        for ri, amount, base in total_groups:
-            rule, rate = rule_of[ri]
-            ref = market.rule_ref("duty", "rules", ri) if ri >= 0 else market.rule_ref(
-                "duty", "rate")
-            name = rule.name if rule is not None and rule.name else "Duties"
-            note = f"{market.spec.duty.valuation} customs value x {rate}"
-            if rule is not None and (rule.per_kg or rule.per_unit):
-                note += " plus specific duty"
-            if waived:
-                note = f"not collected: total duty {duty_total} is at or below {waive}"
-                amount = zero
-            charges.append(Charge(kind="duty", name=name, amount=amount, rule=ref, base=base,
-                                  rate=rate, note=note, payable=payable))  # type: ignore[arg-type]
-        if waived:
-            for w in work:
-                w.duty = zero
-
     def _exact_local(self, money: Money, cur: str) -> Money:
         if money.currency == cur:
             return money
         return self.rates.rate(money.currency, cur).convert(money)
-
-    def _tax(self, market: Market, work: list[_Work], regime: Regime, day: date, cur: str,
-             charges: list[Charge], inclusive: bool, payable_import: str) -> None:
-        """Tax per component and rate. Works on Decimal amounts of the one market currency and
-        wraps them as Money at the end: this is the hottest stage of a quote."""
-        spec = market.spec.tax
-        if spec is None:  # callers only get here for markets with a tax section
-            return
-        unit = minor_unit(cur)
-        dmode = spec.rounding_mode.decimal_mode
-        parts = set(spec.base)
-        n = len(work)
-        payable = payable_import if regime.tax == "import" else "checkout"
-        uplift = (spec.import_uplift.at(day) if spec.import_uplift is not None
-                  and regime.tax == "import" else None) or Decimal(0)
-        cif = market.spec.duty.valuation == "CIF"
-        # (component index, rate, included in prices?) -> [(line, exact tax, base)]
-        groups: dict[tuple[int, Decimal, bool], list[tuple[int, Decimal, Decimal]]] = {}
-        for li, w in enumerate(work):
-            net, sub = w.net.amount, w.subtotal.amount
-            ship, ship_net, duty = w.shipping.amount, w.ship_net.amount, w.duty.amount
-            for ci, comp, rate in w.tax_rates:
-                on_top = Decimal(0)
-                if "goods" in parts:
-                    if inclusive:
-                        groups.setdefault((ci, rate, True), []).append((li, net * rate, sub))
-                    else:
-                        on_top += net
-                if "shipping" in parts and ship:
-                    # Shipping is taxed at the component's standard rate, whatever the goods'
-                    # category rate (docs/calculation.md, "Tax").
-                    ship_rate = _rate_for(comp, None, day) or Decimal(0)
-                    if inclusive:
-                        groups.setdefault((ci, ship_rate, True), []).append(
-                            (li, ship_net * ship_rate, ship))
-                    else:
-                        groups.setdefault((ci, ship_rate, False), []).append(
-                            (li, ship * ship_rate, ship))
-                if "duty" in parts:
-                    on_top += duty
-                if uplift:  # a share of the customs value, on top of any price
-                    on_top += (net + (ship_net if cif else 0)) * uplift
-                if on_top:
-                    groups.setdefault((ci, rate, False), []).append((li, on_top * rate, on_top))
-        results = []
-        for key, members in groups.items():
-            per_line = [Decimal(0)] * n
-            for li, a, _ in members:
-                per_line[li] += a
-            if spec.rounding == "line":
-                shares = [a.quantize(unit, rounding=dmode) for a in per_line]
-                amount = sum(shares, Decimal(0))
-            else:
-                amount = sum(per_line, Decimal(0)).quantize(unit, rounding=dmode)
-                shares = [m.amount for m in allocate(Money(amount, cur), per_line)]
-            base = sum((b for *_, b in members), Decimal(0)).quantize(unit)
-            results.append((key, amount, base, shares))
-        tax_total = sum((r[1] for r in results), Decimal(0))
-        waive = spec.waive_at_or_below.at(day) if spec.waive_at_or_below else None
-        waived = bool(waive is not None and tax_total
-                      and tax_total <= self._to_local(waive, cur).amount)
-        regime_word = {"sale": "collected at the sale", "import": "import tax"}[regime.tax]
-        tax_acc = [Decimal(0)] * n
-        inc_acc = [Decimal(0)] * n
-        for (ci, rate, included), amount, base, shares in sorted(
-                results, key=lambda r: (r[0][0], not r[0][2], r[0][1])):
-            base_m = Money(base, cur)
-            if waived:
-                shown = Money(tax_total.quantize(unit), cur)
-                note = f"not collected: total tax {shown} is at or below {waive}"
-                amount = Decimal(0)
-            elif included:
-                note = (f"included in displayed prices: {base_m} x {rate} / (1 + rate); "
-                        f"{regime_word}")
-            else:
-                note = f"{base_m} x {rate}; {regime_word}"
-            if not waived:
-                acc = inc_acc if included else tax_acc
-                for i, share in enumerate(shares):
-                    acc[i] += share
-            charges.append(Charge(
-                kind="tax", name=spec.components[ci].name,
-                amount=Money(amount.quantize(unit), cur),
-                rule=market.rule_ref("tax", "components", ci), base=base_m, rate=rate,
-                note=note, included=included,
-                payable=payable))  # type: ignore[arg-type]
-        for w, t, i in zip(work, tax_acc, inc_acc, strict=True):
-            w.tax = Money(t.quantize(unit), cur)
-            w.included = Money(i.quantize(unit), cur)
-
-    def _fees(self, market: Market, req: QuoteRequest, work: list[_Work], regime: Regime,
-              day: date, cur: str, charges: list[Charge], duty_total: Money,
-              tax_total: Money, shipping: Money) -> None:
-        zero = Money.zero(cur)
-        for w in work:
-            w.fees = zero
-        spec = market.spec
-        for fi, fee in enumerate(spec.fees):
-            if not fee.in_force(day):
-                continue
-            if fee.regimes and regime.id not in fee.regimes:
-                continue
-            if fee.incoterm and fee.incoterm != spec.incoterm:
-                continue
-            if fee.only_if_duty_or_tax and not (duty_total or tax_total):
-                continue
-            goods = sum_money([w.net for w in work], cur)
-            base_money = {
-                "goods": goods,
-                "order": sum_money([w.subtotal for w in work], cur) + shipping,
-                "duties_and_taxes": duty_total + tax_total,
-            }[fee.base]
-            rate = None
-            base: Money | None = None
-            if fee.amount is not None:
-                src = fee.amount.at(day)
-                amount = self._exact_local(src, cur) if src else zero
-                note = f"{src} per consignment"
-            elif fee.per_item is not None:
-                src = fee.per_item.at(day)
-                units = sum(i.quantity for i in req.items)
-                amount = (self._exact_local(src, cur) * units) if src else zero
-                note = f"{src} x {units} items"
-            else:
-                rate = fee.rate.at(day) if fee.rate else None
-                base = base_money
-                amount = base_money * (rate or Decimal(0))
-                note = f"{base_money.round()} x {rate} ({fee.base.replace('_', ' ')})"
-            if fee.minimum is not None and amount < (lo := self._exact_local(fee.minimum, cur)):
-                amount, note = lo, note + f"; minimum {fee.minimum}"
-            if fee.maximum is not None and amount > (hi := self._exact_local(fee.maximum, cur)):
-                amount, note = hi, note + f"; maximum {fee.maximum}"
-            amount = amount.round()
-            if not amount:
-                continue
-            for w, s in zip(work, allocate(amount, [w.subtotal.amount for w in work]),
-                            strict=True):
-                w.fees = w.fees + s
-            charges.append(Charge(
-                kind="fee", name=fee.name, amount=amount, rule=market.rule_ref("fees", fi),
-                base=base.round() if base is not None else None, rate=rate, note=note,
-                payable="delivery" if spec.incoterm == "DAP" else "checkout"))
-
-
-def _rate_for(comp: TaxComponent, category: str | None, day: date) -> Decimal | None:
-    if category is not None and category in comp.categories:
-        return comp.categories[category].at(day)
-    return comp.rate.at(day)
-
