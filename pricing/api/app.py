@@ -372,7 +372,7 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
     async def lifespan(app: FastAPI) -> Any:
         watching = bool(watch_interval) and prov.rules_dir is not None
         if watching:
-            prov.watch(interval=float(watch_interval or 1.0))
+            prov.watch(interval=float(watch_interval or 1.0))  # float-ok: seconds
         try:
             yield
         finally:
@@ -632,7 +632,7 @@ def _settings(environ: Mapping[str, str]) -> dict[str, Any]:
         "previous_quote_keys": environ.get("PRICING_QUOTE_KEY_PREVIOUS") or None,
         "admin_token": environ.get("PRICING_ADMIN_TOKEN") or None,
         "max_body_bytes": int(environ.get("PRICING_MAX_BODY_BYTES") or DEFAULT_MAX_BODY_BYTES),
-        "watch_interval": (float(environ["PRICING_WATCH_INTERVAL"])
+        "watch_interval": (float(environ["PRICING_WATCH_INTERVAL"])  # float-ok: seconds
                            if environ.get("PRICING_WATCH_INTERVAL") else 1.0) or None,
         "bench": environ.get("PRICING_BENCH") == "1",
         "quote_cache": int(environ.get("PRICING_QUOTE_CACHE") or 4096),
@@ -647,7 +647,7 @@ def _provider(rules: str | Path, rates: str | Path | None, locales: str | Path |
     provider = EngineProvider.from_directory(rules, rates=None if live else rates,
                                              locales=locales)
     if live:
-        interval = float(env.get("PRICING_LIVE_RATES_INTERVAL") or 3600)
+        interval = float(env.get("PRICING_LIVE_RATES_INTERVAL") or 3600)  # float-ok: seconds
         provider.use_live_rates(LiveRates(provider.engine.rates, timeout=5.0),
                                 interval=interval)
     return provider
