@@ -27,8 +27,9 @@ parse message text::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
     "CatalogError",
@@ -50,7 +51,9 @@ __all__ = [
     "UnknownMarketError",
     "UnknownProductError",
     "UnknownShippingMethodError",
+    "as_value_error",
     "did_you_mean",
+    "key_path",
 ]
 
 
@@ -68,6 +71,32 @@ def did_you_mean(value: str, choices: Iterable[str]) -> str | None:
         return lowered[value.lower()]
     match = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.5)
     return lowered[match[0]] if match else None
+
+
+def key_path(parts: Iterable[str | int]) -> str:
+    """How errors and rule references name a place: list indexes in brackets, keys dotted.
+
+    >>> key_path(("tax", "components", 0, "rate"))
+    'tax.components[0].rate'
+    """
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
+    return out
+
+
+def as_value_error(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``check`` as a pydantic validator: a :class:`PricingError` it raises becomes the
+    ValueError pydantic reports at the field's path, keeping the message and the "did you mean"."""
+
+    def validate(value: Any) -> Any:
+        try:
+            return check(value)
+        except PricingError as e:
+            hint = f"; did you mean {e.suggestion!r}?" if e.suggestion else ""
+            raise ValueError(e.message + hint) from None
+
+    return validate
 
 
 class PricingError(Exception):

@@ -23,7 +23,7 @@ from pricing.codes import (
     normalize_locale,
     normalize_region,
 )
-from pricing.errors import CurrencyMismatchError, PricingError, RequestError
+from pricing.errors import CurrencyMismatchError, RequestError, as_value_error, key_path
 from pricing.l10n.formatting import format_money, text_direction
 from pricing.money import Money, parse_decimal, precision
 
@@ -47,25 +47,15 @@ _KG_PER = {"kg": Decimal(1), "g": Decimal("0.001"), "lb": Decimal("0.45359237"),
            "oz": Decimal("0.028349523125")}
 
 
-def _wrap(fn: Any) -> Any:
-    def check(v: Any) -> Any:
-        try:
-            return fn(v)
-        except PricingError as e:
-            hint = f"; did you mean {e.suggestion!r}?" if e.suggestion else ""
-            raise ValueError(e.message + hint) from None
-    return check
-
-
 def _amount(v: Any) -> Decimal:
-    d = _wrap(lambda x: parse_decimal(x, field="amount"))(v)
+    d = as_value_error(lambda x: parse_decimal(x, field="amount"))(v)
     if d < 0:
         raise ValueError(f"amount must not be negative; found {v!r}")
     return d
 
 
 def _positive_weight(v: Any) -> Decimal:
-    d = _wrap(lambda x: parse_decimal(x, field="weight.value"))(v)
+    d = as_value_error(lambda x: parse_decimal(x, field="weight.value"))(v)
     if d < 0 or d > 100_000:
         raise ValueError(f"weight must be between 0 and 100000; found {v!r}")
     return d
@@ -82,11 +72,11 @@ def _day(v: Any) -> date:
     raise ValueError(f"expected a date as YYYY-MM-DD; found {v!r}")
 
 
-_Country = Annotated[str, BeforeValidator(_wrap(normalize_country))]
-_Region = Annotated[str, BeforeValidator(_wrap(normalize_region))]
-_Currency = Annotated[str, BeforeValidator(_wrap(normalize_currency))]
-_Hs = Annotated[str, BeforeValidator(_wrap(normalize_hs_code))]
-_Locale = Annotated[str, BeforeValidator(_wrap(normalize_locale))]
+_Country = Annotated[str, BeforeValidator(as_value_error(normalize_country))]
+_Region = Annotated[str, BeforeValidator(as_value_error(normalize_region))]
+_Currency = Annotated[str, BeforeValidator(as_value_error(normalize_currency))]
+_Hs = Annotated[str, BeforeValidator(as_value_error(normalize_hs_code))]
+_Locale = Annotated[str, BeforeValidator(as_value_error(normalize_locale))]
 _Amount = Annotated[Decimal, BeforeValidator(_amount)]
 _Weight = Annotated[Decimal, BeforeValidator(_positive_weight)]
 _Day = Annotated[date, BeforeValidator(_day)]
@@ -203,9 +193,7 @@ class QuoteRequest:
 
 def _request_error(err: ValidationError) -> RequestError:
     e = err.errors()[0]
-    path = ""
-    for part in e["loc"]:
-        path += f"[{part}]" if isinstance(part, int) else ("." if path else "") + str(part)
+    path = key_path(e["loc"])
     msg = e["msg"].removeprefix("Value error, ")
     if e["type"] == "extra_forbidden":
         msg = f"unknown field {e['loc'][-1]!r}"

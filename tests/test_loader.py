@@ -97,6 +97,8 @@ CASES = [
      "tax.components[0].rate", "overlap"),
     ("bad money", MARKET.replace('base = "5.00 EUR"', 'base = "5.00"'),
      "shipping.standard.base", "AMOUNT CURRENCY"),
+    ("money in an unknown currency", MARKET.replace('base = "5.00 EUR"', 'base = "5.00 EURO"'),
+     "shipping.standard.base", "unknown currency code 'EURO'; did you mean"),
     ("wrong type", MARKET.replace("days = [2, 4]", 'days = "2-4"'), "shipping.standard.days",
      ""),
     ("bad literal", MARKET.replace('"DDP"', '"CIF"'), "incoterm", "value not allowed"),

@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pricing.errors import NotFoundError, PricingError, RulesError
+from pricing.errors import NotFoundError, PricingError, RulesError, key_path
 
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
@@ -165,10 +165,7 @@ def _path(loc: Sequence[int | str]) -> str:
     parts = list(loc)
     if parts and parts[0] == "body":
         parts = parts[1:]
-    path = ""
-    for part in parts:
-        path += f"[{part}]" if isinstance(part, int) else ("." if path else "") + str(part)
-    return path
+    return key_path(parts)
 
 
 def _message(err: Mapping[str, Any]) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from pricing.errors import Problem, RulesError, did_you_mean
+from pricing.errors import Problem, RulesError, did_you_mean, key_path
 from pricing.markets import schema
 from pricing.markets.market import Market
 from pricing.markets.ruleset import RuleSet
@@ -160,16 +160,6 @@ def _file_for(origin: Mapping[_Path, str], loc: _Path, default: str) -> str:
     return default
 
 
-def _key(loc: _Path) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
 def _report(reader: _Reader, err: ValidationError, origin: Mapping[_Path, str],
             default: str) -> None:
     for e in err.errors():
@@ -188,7 +178,7 @@ def _report(reader: _Reader, err: ValidationError, origin: Mapping[_Path, str],
         elif e["type"] == "literal_error" or e["type"] == "enum":
             expected = msg.removeprefix("Input should be ")
             msg = "value not allowed"
-        reader.problem(_file_for(origin, loc, default), _key(loc), msg, value=shown,
+        reader.problem(_file_for(origin, loc, default), key_path(loc), msg, value=shown,
                        expected=expected, suggestion=suggestion)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import date
 from types import MappingProxyType
 
+from pricing.errors import key_path
 from pricing.markets.schema import DutyRule, MarketSpec, TaxComponent
 
 __all__ = ["Market"]
@@ -46,10 +47,7 @@ class Market:
         cached = self._refs.get(path)
         if cached is not None:
             return cached
-        key = ""
-        for part in path:
-            key += f"[{part}]" if isinstance(part, int) else ("." if key else "") + part
-        ref = self._refs[path] = f"{self.file_of(*path)}#{key}"
+        ref = self._refs[path] = f"{self.file_of(*path)}#{key_path(path)}"
         return ref
 
     def duty_rule_for(self, hs_code: str | None, origin: str | None

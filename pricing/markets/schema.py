@@ -29,7 +29,7 @@ from pricing.codes import (
     normalize_region,
 )
 from pricing.endings import EndingMode
-from pricing.errors import InvalidAmountError, InvalidCodeError
+from pricing.errors import as_value_error
 from pricing.money import Money, Rounding
 
 __all__ = [
@@ -116,10 +116,7 @@ def _money(v: Any) -> Money:
     if not isinstance(v, str):
         raise ValueError(f"write money as a string \"AMOUNT CURRENCY\", e.g. \"150.00 EUR\"; "
                          f"found {v!r}")
-    try:
-        m = Money.parse(v)
-    except (InvalidAmountError, InvalidCodeError) as e:
-        raise ValueError(e.message) from None
+    m = as_value_error(Money.parse)(v)
     if m.amount < 0:
         raise ValueError(f"{v!r} is negative; amounts here must be zero or more")
     return m
@@ -189,18 +186,6 @@ def _schedule(parse: Any) -> Any:
     return build
 
 
-def _code(fn: Any) -> Any:
-    def check(v: Any) -> Any:
-        try:
-            return fn(v)
-        except InvalidCodeError as e:
-            hint = f"; did you mean {e.suggestion!r}?" if e.suggestion else ""
-            raise ValueError(f"{e.message}{hint}") from None
-        except Exception as e:  # CurrencyError and friends share .message
-            raise ValueError(getattr(e, "message", str(e))) from None
-    return check
-
-
 def _slug(v: Any) -> str:
     if not isinstance(v, str) or not _ID.fullmatch(v):
         raise ValueError(f"{v!r} is not a valid id; use lowercase letters, digits, - and _ "
@@ -215,11 +200,11 @@ Positive = Annotated[Decimal, BeforeValidator(_decimal)]
 Day = Annotated[date, BeforeValidator(_date)]
 RateSchedule = Annotated[Schedule[Decimal], BeforeValidator(_schedule(_rate))]
 MoneySchedule = Annotated[Schedule[Money], BeforeValidator(_schedule(_money))]
-Country = Annotated[str, BeforeValidator(_code(normalize_country))]
-Region = Annotated[str, BeforeValidator(_code(normalize_region))]
-Currency = Annotated[str, BeforeValidator(_code(normalize_currency))]
-LocaleTag = Annotated[str, BeforeValidator(_code(normalize_locale))]
-HsPrefix = Annotated[str, BeforeValidator(_code(normalize_hs_code))]
+Country = Annotated[str, BeforeValidator(as_value_error(normalize_country))]
+Region = Annotated[str, BeforeValidator(as_value_error(normalize_region))]
+Currency = Annotated[str, BeforeValidator(as_value_error(normalize_currency))]
+LocaleTag = Annotated[str, BeforeValidator(as_value_error(normalize_locale))]
+HsPrefix = Annotated[str, BeforeValidator(as_value_error(normalize_hs_code))]
 Id = Annotated[str, BeforeValidator(_slug)]
 
 
