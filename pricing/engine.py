@@ -54,6 +54,7 @@ from pricing.taxes import charge_tax, rate_for
 
 __all__ = ["Engine"]
 
+
 class Engine:
     """Quotes against one rule set and one rate table; both immutable, so the engine is too."""
 
@@ -235,7 +236,7 @@ class Engine:
         charges += charge_duty(ctx, req.items, work, regime)
 
         # 6. tax
-        if tax_collected and tax_spec is not None:
+        if tax_collected:
             charges += charge_tax(ctx, work, regime, inclusive=inclusive)
         else:
             for w in work:
@@ -300,7 +301,7 @@ class Engine:
                              "weight_kg": str(total_weight.normalize())},
             warnings=tuple(warnings), totals=totals, labels=names)
 
-    # -- stages -------------------------------------------------------------------------------
+    # -- helpers ------------------------------------------------------------------------------
 
     def _check_restrictions(self, market: Market, req: QuoteRequest) -> None:
         for ri, rule in enumerate(market.spec.restrictions):

@@ -37,7 +37,7 @@ from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 
-from pricing.codes import normalize_currency
+from pricing.codes import currency_codes, normalize_currency
 from pricing.errors import CurrencyError, MissingRateError, RatesError
 from pricing.money import Money, Rounding
 
@@ -51,6 +51,7 @@ __all__ = [
 ]
 
 _CROSS = Context(prec=12, rounding=ROUND_HALF_EVEN)
+_REPLACED_BY_EURO = frozenset({"BGN", "HRK", "LTL", "LVL", "EEK", "SKK", "CYP", "MTL", "SIT"})
 _ECB_NS = "{http://www.ecb.int/vocabulary/2002-08-01/eurofxref}"
 #: Rates outside this band are typos, not currencies (the weakest, IRR, is ~50,000 per EUR).
 _MIN_RATE, _MAX_RATE = Decimal("0.000001"), Decimal("10000000")
@@ -183,13 +184,13 @@ def parse_ecb_xml(text: str | bytes, *, source: str = "ECB") -> RateTable:
     except ValueError:
         raise RatesError(f"{source}: bad date {day.attrib['time']!r}", field="time",
                          value=day.attrib["time"], expected="YYYY-MM-DD") from None
-    # A currency retired since the file was published (BGN after Bulgaria joined the euro on
-    # 2026-01-01) is no longer ISO 4217: skip it rather than refuse the whole file.
-    from pricing.codes import currency_codes
-    retired = {"BGN", "HRK", "LTL", "LVL", "EEK", "SKK", "CYP", "MTL", "SIT"}
+    # A currency the ECB once published and that has since been replaced by the euro (BGN from
+    # 2026-01-01) is no longer ISO 4217: skip it rather than refuse the whole file. Any other
+    # unknown code is still an error.
+    current = currency_codes()
     rates = {c.attrib.get("currency", "?"): c.attrib.get("rate", "") for c in day
-             if not (c.attrib.get("currency") in retired
-                     and c.attrib.get("currency") not in currency_codes())}
+             if c.attrib.get("currency") in current
+             or c.attrib.get("currency") not in _REPLACED_BY_EURO}
     return RateTable.from_mapping(rates, base="EUR", as_of=as_of, source=source)
 
 

@@ -45,6 +45,14 @@ def test_ecb_xml():
     assert (r.source, r.as_of) == ("ECB", date(2025, 1, 2))
 
 
+def test_ecb_skips_currencies_replaced_by_the_euro_but_not_typos():
+    bgn = ECB.replace("<Cube currency='JPY'",
+                      "<Cube currency='BGN' rate='1.9558'/><Cube currency='JPY'")
+    assert "BGN" not in parse_ecb_xml(bgn).rates
+    with pytest.raises(RatesError, match="unknown currency 'USX'"):
+        parse_ecb_xml(ECB.replace("'USD'", "'USX'"))
+
+
 def test_conversion_rounds_to_the_target_minor_unit():
     t = parse_ecb_xml(ECB)
     # 10.00 EUR * 163.50 = 1635 JPY exactly; 9.99 EUR * 163.50 = 1633.365 -> 1633 JPY
