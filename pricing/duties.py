@@ -46,10 +46,10 @@ def charge_duty(ctx: QuoteContext, items: Sequence[Item], work: Sequence[WorkLin
             cats.setdefault(cat, []).append(li)
         per_cat = ctx.to_local(flat)
         amount = Money(per_cat.amount * len(cats), cur)
-        # Each category's duty goes to that category's own lines (by value), so the tax on
-        # duty follows the goods it is charged on and a price rise never moves it.
+        # Each category's duty goes to that category's own lines, by weight, so the tax on duty
+        # follows the goods it is charged on and a price change never moves it.
         for members in cats.values():
-            shares = allocate(per_cat, [work[li].net.amount for li in members])
+            shares = allocate(per_cat, [work[li].weight for li in members])
             for li, share in zip(members, shares, strict=True):
                 work[li].duty = share
         charges.append(Charge(

@@ -201,7 +201,9 @@ class Engine:
                 shipping = zero
             else:
                 ship_note += f"; free from {free_over} of goods"
-        ship_shares = allocate(shipping, [w.subtotal.amount for w in work])
+        # Shipping is split by weight, what it is priced on: a split by value would move it (and
+        # the duty and tax on it) between lines whenever a price changed.
+        ship_shares = allocate(shipping, [w.weight for w in work])
         std_rate_sum = sum((rate_for(c, None, day) or Decimal(0) for _, c in components),
                            Decimal(0))
 

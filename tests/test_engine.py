@@ -114,19 +114,19 @@ def test_uk_point_of_sale_vat_with_zero_rated_books(engine):
     """GB <= GBP 135: VAT charged at the sale, no duty; books zero-rated; prices include VAT."""
     quote = q(engine, "GB", [item("JACKET", "40.00"), item("BOOK", "10.00", category="books")])
     # prices: 40.00 x 0.85 x 1.02 = 34.68 -> 34.99 ; 10.00 x 0.85 x 1.02 = 8.67 -> 8.99
-    # shipping: 1.0 kg -> 2 kg band 7.99, allocated by subtotal:
-    #   7.99 x 34.99/43.98 = 6.3568, 7.99 x 8.99/43.98 = 1.6332 -> 6.35 + 1.63 = 7.98,
-    #   the spare penny to the larger remainder (.68) -> 6.36 and 1.63
-    # VAT (20 % inside): jacket (34.99 + 6.36) x 0.2/1.2 = 6.8917 -> 6.89
-    #   book: goods zero-rated; its shipping share 1.63 x 0.2/1.2 = 0.2717 -> 0.27
-    # total: 43.98 + 7.99 = 51.97, of which VAT 6.89 + 0.27 = 7.16
+    # shipping: 1.0 kg -> 2 kg band 7.99, split by weight (0.5 kg default each):
+    #   3.995 each -> 3.99 + 3.99 = 7.98, the spare penny to the first of the equal
+    #   remainders -> 4.00 and 3.99
+    # VAT (20 % inside): jacket (34.99 + 4.00) x 0.2/1.2 = 6.4983 -> 6.50
+    #   book: goods zero-rated; its shipping share 3.99 x 0.2/1.2 = 0.665 -> 0.67 (half-up)
+    # total: 43.98 + 7.99 = 51.97, of which VAT 6.50 + 0.67 = 7.17
     assert quote.regime["id"] == "low-value"
     assert [ln.unit_price.amount for ln in quote.lines] == [D("34.99"), D("8.99")]
-    assert [ln.shipping.amount for ln in quote.lines] == [D("6.36"), D("1.63")]
-    assert [ln.included_tax.amount for ln in quote.lines] == [D("6.89"), D("0.27")]
+    assert [ln.shipping.amount for ln in quote.lines] == [D("4.00"), D("3.99")]
+    assert [ln.included_tax.amount for ln in quote.lines] == [D("6.50"), D("0.67")]
     t = amounts(quote)
     assert (t["total"], t["included_taxes"], t["duties"], t["taxes"]) == (
-        D("51.97"), D("7.16"), D("0.00"), D("0.00"))
+        D("51.97"), D("7.17"), D("0.00"), D("0.00"))
 
 
 def test_us_state_sales_tax_and_duty_without_de_minimis(engine):
@@ -432,3 +432,15 @@ def test_south_africa_import_vat_base_has_the_10_percent_uplift(engine):
     t = amounts(quote)
     assert (t["included_taxes"], t["taxes"], t["total"]) == (D("26.74"), D("2.67"),
                                                              D("506.66"))
+
+
+def test_a_price_rise_never_moves_shipping_between_lines(engine):
+    """Counterexample the monotone property found (IN, two free items): shipping split by
+    value jumped wholly onto the book (0 % duty) once it cost anything, lowering the duty
+    on the other line. Split by weight, the shares stay put."""
+    def cart(book):
+        return [item("BOOK", book, hs_code="490100"), item("BAG", "0.00")]
+
+    before, after = q(engine, "IN", cart("0.00")), q(engine, "IN", cart("0.05"))
+    assert [ln.shipping for ln in before.lines] == [ln.shipping for ln in after.lines]
+    assert after.total >= before.total
