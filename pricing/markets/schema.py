@@ -47,6 +47,7 @@ __all__ = [
     "ShopSpec",
     "TaxComponent",
     "TaxSpec",
+    "Unconfirmed",
 ]
 
 T = TypeVar("T")
@@ -413,6 +414,16 @@ class Restriction(Strict):
     reason: str
 
 
+class Unconfirmed(Strict):
+    """A fact of this file that could not be confirmed from a public source: listed by
+    ``pricing validate --warnings``, never presented as fact."""
+
+    #: Key path in this market file, e.g. ``"duty.rate"`` or ``"regimes[0].max_value"``.
+    key: str = Field(min_length=1, max_length=200)
+    #: What is not confirmed, and what would confirm it.
+    why: str = Field(min_length=1, max_length=1000)
+
+
 class MarketSpec(Strict):
     id: Id
     name: str
@@ -437,6 +448,8 @@ class MarketSpec(Strict):
     restrictions: tuple[Restriction, ...] = ()
     #: Public sources of the facts in this file, each with the date it was checked.
     sources: tuple[str, ...] = ()
+    #: Facts of this file not confirmed from a public source (see :class:`Unconfirmed`).
+    unconfirmed: tuple[Unconfirmed, ...] = ()
 
     @model_validator(mode="after")
     def _coherent(self) -> MarketSpec:
