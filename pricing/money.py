@@ -32,6 +32,7 @@ from pricing.codes import normalize_currency
 from pricing.errors import CurrencyMismatchError, InvalidAmountError
 
 __all__ = [
+    "CONTEXT",
     "MAX_AMOUNT",
     "Money",
     "Rounding",
@@ -39,14 +40,16 @@ __all__ = [
     "minor_unit",
     "parse_decimal",
     "precision",
+    "split",
 ]
 
 #: Largest absolute amount we accept anywhere (a trillion units): far above any cart, far below
 #: what would make Decimal arithmetic slow or a formatted string absurd.
 MAX_AMOUNT = Decimal("1000000000000")
 
-# Enough digits for a 10^12 amount with 28 decimals of rate arithmetic.
-_CONTEXT = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_EVEN, traps=[
+# Enough digits for a 10^12 amount with 28 decimals of rate arithmetic. Quotes run all their
+# arithmetic in this context (see pricing.engine), so results never depend on the caller's.
+CONTEXT = _CONTEXT = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_EVEN, traps=[
     decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow])
 
 
@@ -226,25 +229,32 @@ def allocate(total: Money, weights: Sequence[Decimal | int]) -> list[Money]:
     minor unit. Ties in remainder go to the earlier part, so the result is deterministic. With all
     weights zero the total is split evenly.
     """
+    cur = total.currency
+    return [Money(a, cur) for a in split(total.amount, weights, minor_unit(cur),
+                                         what=str(total))]
+
+
+def split(total: Decimal, weights: Sequence[Decimal | int], unit: Decimal, *,
+          what: str = "") -> tuple[Decimal, ...]:
+    """:func:`allocate` on bare amounts: ``total`` (a whole number of ``unit``) split in
+    proportion to ``weights`` by largest remainder, as amounts quantized to ``unit``."""
     if not weights:
         raise ValueError("allocate needs at least one weight")
     if len(weights) == 1:  # the common case of one line: nothing to split
         if weights[0] < 0:
             raise ValueError("allocation weights must not be negative")
-        unit = minor_unit(total.currency)
-        rounded = total.amount.quantize(unit)
-        if rounded != total.amount:
+        rounded = total.quantize(unit)
+        if rounded != total:
             raise InvalidAmountError("allocate needs a total rounded to the currency's minor "
-                                     "unit", value=str(total))
-        return [Money(rounded, total.currency)]
+                                     "unit", value=what or str(total))
+        return (rounded,)
     ws = [Decimal(w) for w in weights]
     if any(w < 0 for w in ws):
         raise ValueError("allocation weights must not be negative")
-    unit = minor_unit(total.currency)
-    units = int((total.amount / unit).to_integral_value(rounding=decimal.ROUND_HALF_EVEN))
-    if Decimal(units) * unit != total.amount:
+    units = int((total / unit).to_integral_value(rounding=decimal.ROUND_HALF_EVEN))
+    if Decimal(units) * unit != total:
         raise InvalidAmountError("allocate needs a total rounded to the currency's minor unit",
-                                 value=str(total))
+                                 value=what or str(total))
     wsum = sum(ws)
     if wsum == 0:
         ws = [Decimal(1)] * len(ws)
@@ -257,4 +267,4 @@ def allocate(total: Money, weights: Sequence[Decimal | int]) -> list[Money]:
     order = sorted(range(len(ws)), key=lambda i: (-(exact[i] - floors[i]), i))
     for i in order[:left]:
         floors[i] += 1
-    return [Money((Decimal(sign * f) * unit).quantize(unit), total.currency) for f in floors]
+    return tuple((Decimal(sign * f) * unit).quantize(unit) for f in floors)

@@ -55,7 +55,7 @@ from pricing.markets import Market, RuleSet
 from pricing.markets.schema import Schedule, ShippingMethod
 from pricing.money import Money, minor_unit, parse_decimal, precision
 from pricing.quote import Quote
-from pricing.shipping import price_shipping
+from pricing.stages.shipping import price_shipping
 
 __all__ = [
     "carts",

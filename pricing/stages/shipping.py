@@ -1,15 +1,19 @@
-"""The shipping stage: price a method for a cart's weight, with bands, per-kg and free-over."""
+"""Stage 2, shipping: price a method for the cart's weight (bands, per kg), apply its free-over
+threshold, and split the result across lines by weight."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from pricing.errors import ShippingError
 from pricing.markets.schema import ShippingMethod
-from pricing.money import Money
+from pricing.money import Money, split
+from pricing.quote import Charge
+from pricing.stages.plan import MarketPlan, MethodPlan
 
-__all__ = ["ShippingPrice", "price_shipping"]
+__all__ = ["Shipping", "ShippingPrice", "price_shipping", "ship"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,3 +62,40 @@ def price_shipping(method: ShippingMethod, weight_kg: Decimal, *, method_id: str
         return ShippingPrice(base, "flat rate")
     return ShippingPrice(base + per_kg * weight_kg,
                          f"{base} plus {weight_kg.normalize():f} kg at {per_kg} per kg")
+
+
+@dataclass(frozen=True, slots=True)
+class Shipping:
+    """The shipping of a cart: its local amount (rounded), each line's share, the charge."""
+
+    amount: Decimal
+    shares: tuple[Decimal, ...]
+    weight: Decimal
+    charge: Charge | None
+
+
+def ship(plan: MarketPlan, method: MethodPlan, weights: Sequence[Decimal], goods: Decimal
+         ) -> Shipping:
+    """Price ``method`` for the lines' ``weights`` and ``goods`` (the subtotal as displayed).
+
+    Goods at or over the method's ``free_over`` (converted at the quote's rate) ship free.
+    Shipping is split by weight, what it is priced on: a split by value would move it (and the
+    duty and tax on it) between lines whenever a price changed.
+    """
+    total_weight = sum(weights, Decimal(0))
+    priced = price_shipping(method.method, total_weight, method_id=method.id)
+    amount = plan.to_local(priced.amount)
+    note = priced.note
+    if method.free_over is not None:
+        if goods >= method.free_over:
+            note = (f"free: goods {goods} {plan.currency} at or over the {method.free_over_src} "
+                    "free-shipping threshold")
+            amount = plan.zero
+        else:
+            note += f"; free from {method.free_over_src} of goods"
+    shares = split(amount, weights, plan.unit)
+    charge = None
+    if amount or method.method.free_over is not None or priced.amount:
+        charge = Charge(kind="shipping", name=method.method.name,
+                        amount=Money(amount, plan.currency), rule=method.rule, note=note)
+    return Shipping(amount=amount, shares=shares, weight=total_weight, charge=charge)

@@ -1,0 +1,524 @@
+"""Compiled market plans: what a quote needs that does not depend on the cart, computed once.
+
+A market's rules change on dates (a VAT rate from 2025-07-01, a regime until 2028-06-30). The
+dates split time into intervals inside which every rule value is constant; each interval gets a
+:class:`MarketPlan`: the values in force, thresholds and fixed amounts already converted to the
+market currency at the engine's rates, HS prefixes and categories flattened into dict lookups,
+rule references and labels rendered. A quote date picks its plan by bisection; the stages then
+only walk the cart. Plans are immutable and built with the engine, so a reload swaps them
+atomically with the rules.
+
+Plans hold small memo tables for what depends on request values from a bounded set (the item
+currency's conversion, the requested locale): filled on first use, never larger than that set.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+
+from pricing.endings import PriceEnding
+from pricing.errors import (
+    MissingRateError,
+    RestrictedItemError,
+    UnknownShippingMethodError,
+    did_you_mean,
+)
+from pricing.fx import ExchangeRate, RateTable
+from pricing.l10n.formatting import negotiate_locale
+from pricing.markets import Market
+from pricing.markets.schema import (
+    Dated,
+    Fee,
+    MarketSpec,
+    Regime,
+    Schedule,
+    ShippingMethod,
+    ShopSpec,
+)
+from pricing.money import Money, minor_unit
+
+__all__ = [
+    "ComponentPlan",
+    "DutyRulePlan",
+    "FeePlan",
+    "MarketPlan",
+    "MarketPlans",
+    "MethodPlan",
+    "RegimePlan",
+    "RestrictionPlan",
+    "compile_market",
+]
+
+#: Built-in regimes (no rule file): when no regime of the market applies, and for parcels that
+#: ship from inside the market's customs territory.
+STANDARD = Regime(id="standard", name="Standard import: duty and import tax",
+                  tax="import", duty="charged")
+DOMESTIC = Regime(id="domestic", name="Domestic sale: no customs, tax at the sale",
+                  tax="sale", duty="none")
+
+_ONE_DAY = timedelta(days=1)
+_MEMO_LIMIT = 512  # per plan: requested locales and item currencies are bounded sets anyway
+
+
+# -- compiled parts ---------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ComponentPlan:
+    """A tax component in force: its rates by category (standard rate under None)."""
+
+    index: int
+    name: str
+    rule: str
+    rate: Decimal | None
+    categories: Mapping[str, Decimal | None]
+
+    def rate_for(self, category: str | None) -> Decimal | None:
+        if category is not None and category in self.categories:
+            return self.categories[category]
+        return self.rate
+
+
+@dataclass(frozen=True, slots=True)
+class RegimePlan:
+    """A regime in force, its threshold already in the market currency (rounded half-up)."""
+
+    regime: Regime
+    rule: str | None
+    ship_from: frozenset[str]
+    limit_src: Money | None
+    limit: Decimal | None
+    #: The limit as quotes print it: "150.00 EUR" or "150.00 EUR (1612.50 SEK at the ...)".
+    limit_text: str
+    inclusive: bool
+    per_item: bool
+    include_shipping: bool
+    #: Flat amount per tariff category (duty = "flat"), in the market currency, rounded.
+    flat_duty_src: Money | None
+    flat_duty: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class DutyRulePlan:
+    """A duty rule in force, its specific amounts converted (unrounded) to the market currency."""
+
+    index: int
+    name: str
+    rule: str
+    rate: Decimal
+    rate_missing: bool
+    per_kg: Decimal | None
+    per_unit: Decimal | None
+    minimum: Decimal | None
+    maximum: Decimal | None
+    specific: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FeePlan:
+    """A fee in force."""
+
+    index: int
+    fee: Fee
+    rule: str
+    amount_src: Money | None
+    amount: Decimal | None
+    per_item_src: Money | None
+    per_item: Decimal | None
+    rate: Decimal | None
+    minimum: Decimal | None
+    maximum: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class MethodPlan:
+    """A shipping method: its spec, free-over threshold in force (local, rounded) and rule."""
+
+    id: str
+    method: ShippingMethod
+    rule: str
+    free_over_src: Money | None
+    free_over: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class RestrictionPlan:
+    hs: tuple[str, ...]
+    categories: frozenset[str]
+    reason: str
+    rule: str
+
+
+class _Prefixes:
+    """Longest-prefix lookup of duty rules: ``{prefix: rule}`` probed from the longest length."""
+
+    __slots__ = ("lengths", "table")
+
+    def __init__(self, rules: list[tuple[str, DutyRulePlan]]) -> None:
+        table: dict[str, DutyRulePlan] = {}
+        for prefix, rule in rules:  # rules come in file order: the first of a prefix wins
+            table.setdefault(prefix, rule)
+        self.table = table
+        self.lengths = tuple(sorted({len(p) for p in table}, reverse=True))
+
+    def find(self, hs_code: str | None) -> DutyRulePlan | None:
+        table = self.table
+        for n in self.lengths:
+            if n == 0:
+                return table[""]
+            if hs_code is not None and len(hs_code) >= n:
+                found = table.get(hs_code[:n])
+                if found is not None:
+                    return found
+        return None
+
+
+# -- the plan ---------------------------------------------------------------------------------
+
+class MarketPlan:
+    """One market's rules in force during one date interval, ready to quote.
+
+    Everything here is read-only once compiled; the two memo tables (conversions by item
+    currency, locale negotiation by requested tag) only ever gain entries computed from the
+    same immutable inputs.
+    """
+
+    def __init__(self, market: Market, *, shop: ShopSpec, rates: RateTable, on: date,
+                 labels: Any = None) -> None:
+        spec: MarketSpec = market.spec
+        self._on = on  # the first day of the interval: every rule value is read on it
+        self.market = market
+        self.spec = spec
+        self.id = spec.id
+        self.currency = cur = spec.currency
+        self.unit = minor_unit(cur)
+        self.zero = Decimal(0).quantize(self.unit)
+        self.rates = rates
+        self.labels = labels
+        self.shop = shop
+        #: The engine's rate from the shop's base currency (what a quote reports).
+        self.fx: ExchangeRate = rates.rate(shop.base_currency, cur)
+        self.default_locale = spec.default_locale
+        self.incoterm = spec.incoterm
+        self.payable_import = "delivery" if spec.incoterm == "DAP" else "checkout"
+        self.territory = frozenset(spec.customs_territory or spec.countries)
+        self.warnings: tuple[str, ...] = ()
+        self._rates_memo: dict[str, ExchangeRate] = {cur: rates.rate(cur, cur)}
+        self._locale_memo: dict[str | None, tuple[str, tuple[str, ...]]] = {}
+        self._label_memo: dict[tuple[str, str], str] = {}
+        self._delivery_memo: dict[tuple[str, str], str] = {}
+
+        # prices
+        p = spec.pricing
+        self.fixed = {sku: (m.round().amount, f"fixed price list "
+                            f"({market.rule_ref('pricing', 'prices')})")
+                      for sku, m in p.prices.items()}
+        self.fx_markup = p.fx_markup
+        self.adjustment = p.adjustment
+        self.ending = (PriceEnding(step=p.ending.step, ending=p.ending.ending, mode=p.ending.mode)
+                       if p.ending is not None else None)
+        self.ending_text = (f"-> ending {p.ending.ending} step {p.ending.step} "
+                            f"{p.ending.mode.value}" if p.ending is not None else "")
+        self.rounding = p.rounding
+        self.rounding_mode = p.rounding.decimal_mode
+
+        # restrictions
+        self.restrictions = tuple(
+            RestrictionPlan(hs=r.hs, categories=frozenset(r.categories), reason=r.reason,
+                            rule=market.rule_ref("restrictions", i))
+            for i, r in enumerate(spec.restrictions))
+
+        # shipping
+        self.methods = {k: MethodPlan(
+            id=k, method=m, rule=market.rule_ref("shipping", k),
+            free_over_src=(fo := m.free_over.at(on) if m.free_over else None),
+            free_over=self.to_local(fo) if fo is not None else None)
+            for k, m in spec.shipping.items()}
+        default = next((k for k, m in spec.shipping.items() if m.default),
+                       next(iter(spec.shipping)))
+        self.default_method = self.methods[default]
+
+        # tax
+        tax = spec.tax
+        self.tax = tax
+        self.inclusive = spec.price_display == "inclusive" and tax is not None
+        parts = frozenset(tax.base) if tax is not None else frozenset()
+        self.tax_goods = "goods" in parts
+        self.tax_shipping = "shipping" in parts
+        self.tax_duty = "duty" in parts
+        self.tax_line_rounding = tax is not None and tax.rounding == "line"
+        self.tax_mode = tax.rounding_mode.decimal_mode if tax is not None else ""
+        self.tax_waive_src = (tax.waive_at_or_below.at(on) if tax is not None
+                              and tax.waive_at_or_below is not None else None)
+        self.tax_waive = (self.to_local(self.tax_waive_src)
+                          if self.tax_waive_src is not None else None)
+        self.import_uplift = ((tax.import_uplift.at(on) if tax is not None
+                               and tax.import_uplift is not None else None) or Decimal(0))
+        components = [
+            ComponentPlan(index=i, name=c.name, rule=market.rule_ref("tax", "components", i),
+                          rate=c.rate.at(on),
+                          categories={k: v.at(on) for k, v in c.categories.items()})
+            for i, c in enumerate(tax.components)] if tax is not None else []
+        regions = {r for c in (tax.components if tax else ()) for r in c.regions}
+        self._components = {
+            region: tuple(cp for cp, c in zip(components, tax.components, strict=True)
+                          if not c.regions or region in c.regions)
+            for region in (None, *sorted(regions))} if tax is not None else {None: ()}
+        self._std_rate_sum = {
+            region: sum((c.rate or Decimal(0) for c in comps), Decimal(0))
+            for region, comps in self._components.items()}
+
+        # duty
+        duty = spec.duty
+        self.cif = duty.valuation == "CIF"
+        self.valuation = duty.valuation
+        self.duty_mode = duty.rounding_mode.decimal_mode
+        default_rate = duty.rate.at(on)
+        self.default_duty = DutyRulePlan(
+            index=-1, name="Duties", rule=market.rule_ref("duty", "rate"),
+            rate=default_rate or Decimal(0), rate_missing=default_rate is None,
+            per_kg=None, per_unit=None, minimum=None, maximum=None, specific=False)
+        general: list[tuple[str, DutyRulePlan]] = []
+        by_origin: dict[str, list[tuple[str, DutyRulePlan]]] = {}
+        indexed = sorted(enumerate(duty.rules),
+                         key=lambda ir: (not ir[1].origins, -len(ir[1].hs or ""), ir[0]))
+        for i, r in indexed:
+            rate = r.rate.at(on) if r.rate else None
+            per_kg = r.per_kg.at(on) if r.per_kg else None
+            per_unit = r.per_unit.at(on) if r.per_unit else None
+            plan = DutyRulePlan(
+                index=i, name=r.name or "Duties", rule=market.rule_ref("duty", "rules", i),
+                rate=rate or Decimal(0), rate_missing=r.rate is not None and rate is None,
+                per_kg=self.exact(per_kg) if per_kg is not None else None,
+                per_unit=self.exact(per_unit) if per_unit is not None else None,
+                minimum=self.exact(r.minimum) if r.minimum is not None else None,
+                maximum=self.exact(r.maximum) if r.maximum is not None else None,
+                specific=bool(r.per_kg or r.per_unit))
+            entry = (r.hs or "", plan)
+            if r.origins:
+                for o in r.origins:
+                    by_origin.setdefault(o, []).append(entry)
+            else:
+                general.append(entry)
+        self._duty_general = _Prefixes(general)
+        self._duty_by_origin = {o: _Prefixes(rules) for o, rules in by_origin.items()}
+        self.duty_waive_src = duty.waive_at_or_below.at(on) if duty.waive_at_or_below else None
+        self.duty_waive = (self.to_local(self.duty_waive_src)
+                           if self.duty_waive_src is not None else None)
+
+        # regimes and fees in force
+        self.regimes = tuple(self._regime(i, r) for i, r in enumerate(spec.regimes)
+                             if r.in_force(on))
+        self.standard = self._regime(None, STANDARD)
+        self.domestic = self._regime(None, DOMESTIC)
+        self.fees = tuple(self._fee(i, f) for i, f in enumerate(spec.fees) if f.in_force(on))
+
+    # -- conversions of rule amounts (compile time, and shipping prices at quote time) ---------
+
+    def rate_from(self, currency: str) -> ExchangeRate:
+        """The rate converting ``currency`` into the market currency (memoized per plan)."""
+        found = self._rates_memo.get(currency)
+        if found is None:
+            found = self.rates.rate(currency, self.currency)
+            if len(self._rates_memo) < _MEMO_LIMIT:
+                self._rates_memo[currency] = found
+        return found
+
+    def to_local(self, money: Money) -> Decimal:
+        """A rule amount in the market currency, rounded half-up to its minor unit."""
+        if money.currency == self.currency:
+            return money.round().amount
+        return self.rates.convert(money, self.currency).amount
+
+    def exact(self, money: Money) -> Decimal:
+        """A rule amount in the market currency, unrounded (it is multiplied before rounding)."""
+        if money.currency == self.currency:
+            return money.amount
+        return self.rate_from(money.currency).convert(money).amount
+
+    # -- compile helpers ----------------------------------------------------------------------
+
+    def _regime(self, index: int | None, r: Regime) -> RegimePlan:
+        limit_src = r.max_value.at(self._on) if r.max_value else None
+        limit = self.to_local(limit_src) if limit_src is not None else None
+        text = ""
+        if limit_src is not None:
+            text = str(limit_src)
+            if limit_src.currency != self.currency:
+                text += f" ({limit} {self.currency} at the quote's rate)"
+        flat_src = r.flat_duty.at(self._on) if r.flat_duty else None
+        return RegimePlan(
+            regime=r, rule=self.market.rule_ref("regimes", index) if index is not None else None,
+            ship_from=frozenset(r.ship_from), limit_src=limit_src, limit=limit,
+            limit_text=text, inclusive=r.inclusive, per_item=r.value_basis == "item",
+            include_shipping=r.include_shipping, flat_duty_src=flat_src,
+            flat_duty=self.to_local(flat_src) if flat_src is not None else None)
+
+    def _fee(self, index: int, f: Fee) -> FeePlan:
+        on = self._on
+        amount = f.amount.at(on) if f.amount is not None else None
+        per_item = f.per_item.at(on) if f.per_item is not None else None
+        return FeePlan(
+            index=index, fee=f, rule=self.market.rule_ref("fees", index),
+            amount_src=amount, amount=self.exact(amount) if amount is not None else None,
+            per_item_src=per_item,
+            per_item=self.exact(per_item) if per_item is not None else None,
+            rate=f.rate.at(on) if f.rate is not None else None,
+            minimum=self.exact(f.minimum) if f.minimum is not None else None,
+            maximum=self.exact(f.maximum) if f.maximum is not None else None)
+
+    # -- look-ups a quote makes ---------------------------------------------------------------
+
+    def components(self, region: str | None) -> tuple[ComponentPlan, ...]:
+        """The tax components that apply in ``region`` (all unregional ones for None)."""
+        found = self._components.get(region)
+        return found if found is not None else self._components[None]
+
+    def std_rate_sum(self, region: str | None) -> Decimal:
+        found = self._std_rate_sum.get(region)
+        return found if found is not None else self._std_rate_sum[None]
+
+    def duty_rule_for(self, hs_code: str | None, origin: str | None) -> DutyRulePlan | None:
+        """An origin preference first, then the longest HS prefix; None: the default rate."""
+        if origin is not None:
+            pref = self._duty_by_origin.get(origin)
+            if pref is not None and (found := pref.find(hs_code)) is not None:
+                return found
+        return self._duty_general.find(hs_code)
+
+    def method(self, wanted: str | None) -> MethodPlan:
+        if wanted is None:
+            return self.default_method
+        found = self.methods.get(wanted)
+        if found is None:
+            raise UnknownShippingMethodError(
+                f"market {self.id!r} has no shipping method {wanted!r}",
+                field="shipping_method", value=wanted, expected=", ".join(self.methods),
+                suggestion=did_you_mean(wanted, self.methods))
+        return found
+
+    def locale_for(self, requested: str | None) -> tuple[str, tuple[str, ...]]:
+        """The quote locale and the chain tried (negotiation memoized per requested tag)."""
+        found = self._locale_memo.get(requested)
+        if found is None:
+            spec = self.spec
+            found = negotiate_locale([requested] if requested else [], spec.locales,
+                                     spec.default_locale)
+            if len(self._locale_memo) < _MEMO_LIMIT:
+                self._locale_memo[requested] = found
+        return found
+
+    def label(self, name: str, locale: str) -> str:
+        """A charge name in ``locale`` (the name itself without label catalogs)."""
+        key = (name, locale)
+        found = self._label_memo.get(key)
+        if found is None:
+            labels = self.labels
+            found = (labels.gettext(name, locale, default=self.default_locale)
+                     if labels is not None else name)
+            if len(self._label_memo) < _MEMO_LIMIT:
+                self._label_memo[key] = found
+        return found
+
+    def delivery(self, method: MethodPlan, locale: str) -> str:
+        """"Delivered in 3–5 days" for ``method`` in ``locale``."""
+        key = (method.id, locale)
+        found = self._delivery_memo.get(key)
+        if found is None:
+            lo, hi = method.method.days
+            labels = self.labels
+            found = (labels.delivered_in(lo, hi, locale, default=self.default_locale)
+                     if labels is not None else f"Delivered in {lo}–{hi} days")
+            if len(self._delivery_memo) < _MEMO_LIMIT:
+                self._delivery_memo[key] = found
+        return found
+
+    def check_restrictions(self, items: Any) -> None:
+        """Refuse the first item a ``[[restrictions]]`` entry forbids."""
+        for rule in self.restrictions:
+            for idx, item in enumerate(items):
+                hs = item.hs_code
+                if (hs and hs.startswith(rule.hs)) or (
+                        item.category is not None and item.category in rule.categories):
+                    raise RestrictedItemError(
+                        f"item {item.sku!r} cannot be sold to market {self.id!r}: "
+                        f"{rule.reason} ({rule.rule})", field=f"items[{idx}]", value=item.sku)
+
+
+
+def _compile(market: Market, *, shop: ShopSpec, rates: RateTable, on: date,
+             labels: Any) -> MarketPlan | MissingRateError:
+    try:
+        return MarketPlan(market, shop=shop, rates=rates, on=on, labels=labels)
+    except MissingRateError as e:  # kept: quotes of this market raise it, /readyz reports it
+        return e
+
+
+class MarketPlans:
+    """Every plan of one market, one per date interval, picked by the quote date."""
+
+    __slots__ = ("market", "plans", "starts")
+
+    def __init__(self, market: Market, starts: tuple[date, ...],
+                 plans: tuple[MarketPlan | MissingRateError, ...]) -> None:
+        self.market = market
+        self.starts = starts
+        self.plans = plans
+
+    def at(self, day: date) -> MarketPlan:
+        """The plan in force on ``day``; raises the rate error of a market its rates cannot
+        price (the service reports such markets on /readyz)."""
+        plan = self.plans[bisect.bisect_right(self.starts, day)]
+        if isinstance(plan, MissingRateError):
+            raise MissingRateError(plan.message, field=plan.field, value=plan.value,
+                                   expected=plan.expected)
+        return plan
+
+    @property
+    def unpriceable(self) -> MissingRateError | None:
+        """The rate error of the first interval that cannot be priced, if any."""
+        return next((p for p in self.plans if isinstance(p, MissingRateError)), None)
+
+
+def compile_market(market: Market, *, shop: ShopSpec, rates: RateTable,
+                   labels: Any = None) -> MarketPlans:
+    """Compile ``market`` into one plan per date interval of its rules."""
+    starts = change_dates(market.spec)
+    days = (date.min, *starts)
+    return MarketPlans(market, starts, tuple(
+        _compile(market, shop=shop, rates=rates, on=d, labels=labels) for d in days))
+
+
+def change_dates(spec: BaseModel) -> tuple[date, ...]:
+    """Every day on which some rule value of ``spec`` starts or stops being in force."""
+    found: set[date] = set()
+    for start, end in _periods(spec):
+        if start is not None and start != date.min:
+            found.add(start)
+        if end is not None and end != date.max:
+            found.add(end + _ONE_DAY)
+    return tuple(sorted(found))
+
+
+def _periods(value: Any) -> Iterator[tuple[date | None, date | None]]:
+    if isinstance(value, Schedule):
+        for start, end, _ in value.periods:
+            yield start, end
+    elif isinstance(value, BaseModel):
+        if isinstance(value, Dated):
+            yield value.from_, value.to
+        for name in type(value).model_fields:
+            yield from _periods(getattr(value, name))
+    elif isinstance(value, tuple | list):
+        for v in value:
+            yield from _periods(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _periods(v)
+
