@@ -62,19 +62,23 @@ class PriceEnding:
 
     def apply(self, price: Money) -> Money:
         """The allowed price for ``price``, at the currency's minor digits."""
-        x = price.amount
+        return Money(self.apply_amount(price.amount, minor_unit(price.currency)),
+                     price.currency)
+
+    def apply_amount(self, x: Decimal, unit: Decimal) -> Decimal:
+        """:meth:`apply` on a bare amount, quantized to ``unit`` (the currency's minor unit)."""
         k = (x - self.ending) / self.step
-        lo = k.to_integral_value(rounding=decimal.ROUND_FLOOR)
-        hi = k.to_integral_value(rounding=decimal.ROUND_CEILING)
         if self.mode is EndingMode.UP:
-            chosen = hi
+            chosen = k.to_integral_value(rounding=decimal.ROUND_CEILING)
         elif self.mode is EndingMode.DOWN:
-            chosen = lo
+            chosen = k.to_integral_value(rounding=decimal.ROUND_FLOOR)
         else:
+            lo = k.to_integral_value(rounding=decimal.ROUND_FLOOR)
+            hi = k.to_integral_value(rounding=decimal.ROUND_CEILING)
             below, above = lo * self.step + self.ending, hi * self.step + self.ending
             chosen = lo if (x - below) < (above - x) else hi
         # The lowest allowed price is k = 0 (or k = 1 when the ending is 0, since 0 is no price).
-        floor_k = Decimal(0) if self.ending > 0 else Decimal(1)
-        chosen = max(chosen, floor_k)
-        value = chosen * self.step + self.ending
-        return Money(value.quantize(minor_unit(price.currency)), price.currency)
+        floor_k = 0 if self.ending > 0 else 1
+        if chosen < floor_k:
+            chosen = Decimal(floor_k)
+        return (chosen * self.step + self.ending).quantize(unit)

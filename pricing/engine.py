@@ -31,7 +31,7 @@ from typing import Any
 from pricing.errors import RequestError
 from pricing.fx import RateTable, bundled_rates, load_rates_file
 from pricing.markets import Market, RuleSet, load_rules
-from pricing.money import CONTEXT, Money
+from pricing.money import CONTEXT
 from pricing.quote import Line, Quote, QuoteRequest
 from pricing.stages.duties import charge_duty
 from pricing.stages.fees import charge_fees
@@ -212,46 +212,39 @@ class Engine:
         total = goods + shipped.amount + duty.total + tax_total + fees.total
         on_delivery = sum((c.amount.amount for c in charges
                            if c.payable == "delivery" and not c.included), plan.zero)
-        money = Money
         totals = {
-            "items": money(goods, cur), "shipping": money(shipped.amount, cur),
-            "duties": money(duty.total, cur), "taxes": money(tax_total, cur),
-            "included_taxes": money(sum(tax.included, Decimal(0)), cur),
-            "fees": money(fees.total, cur), "total": money(total, cur),
-            "due_at_checkout": money(total - on_delivery, cur),
-            "due_on_delivery": money(on_delivery, cur),
+            "items": goods, "shipping": shipped.amount, "duties": duty.total,
+            "taxes": tax_total, "included_taxes": sum(tax.included, Decimal(0)),
+            "fees": fees.total, "total": total, "due_at_checkout": total - on_delivery,
+            "due_on_delivery": on_delivery,
         }
         catalog = self.catalog
         default = plan.default_locale
+        units, notes, tax_added, tax_included = priced.units, priced.notes, tax.added, tax.included
+        duties, fee_lines = duty.per_line, fees.per_line
         lines = tuple(
             Line(sku=item.sku,
                  title=(item.title if item.title is not None or catalog is None
                         or item.sku not in catalog
                         else catalog.title(item.sku, locale, default=default)[0]),
-                 quantity=item.quantity, unit_price=money(priced.units[i], cur),
-                 subtotal=money(subtotals[i], cur), shipping=money(shares[i], cur),
-                 duty=money(duty.per_line[i], cur), tax=money(tax.added[i], cur),
-                 included_tax=money(tax.included[i], cur), fees=money(fees.per_line[i], cur),
-                 price_note=priced.notes[i])
+                 quantity=item.quantity, currency=cur,
+                 amounts=(units[i], subtotals[i], shares[i], duties[i], tax_added[i],
+                          tax_included[i], fee_lines[i]),
+                 price_note=notes[i])
             for i, item in enumerate(items))
-        spec = plan.spec
-        markup = spec.pricing.fx_markup if fx.rate != 1 else Decimal(0)
         m = method.method
         return Quote(
             market=plan.id, currency=cur, locale=locale, locale_chain=chain, date=day,
             rules_version=self.rules.version, incoterm=plan.incoterm,
-            price_display=spec.price_display,
+            price_display=plan.spec.price_display,
             regime={"id": regime.regime.id, "name": regime.regime.name,
                     "tax": regime.regime.tax, "duty": regime.regime.duty, "tests": tests,
                     "rule": regime.rule},
-            fx={"from": fx.source_currency, "to": fx.target, "rate": str(fx.rate),
-                "markup": str(markup), "adjustment": str(spec.pricing.adjustment),
-                "source": fx.source, "as_of": fx.as_of.isoformat(), "age_days": age,
-                "stale": stale},
+            fx={**plan.fx_fields, "age_days": age, "stale": stale},
             lines=lines, charges=charges,
             shipping_method={"id": method.id, "name": m.name, "days": list(m.days),
                              "delivery": plan.delivery(method, locale),
                              "weight_kg": str(shipped.weight.normalize())},
-            warnings=tuple(warnings), totals=totals,
+            warnings=tuple(warnings), total_amounts=totals,
             labels={c.name: plan.label(c.name, locale) for c in charges}
             if self.labels is not None else {})

@@ -248,23 +248,37 @@ def split(total: Decimal, weights: Sequence[Decimal | int], unit: Decimal, *,
             raise InvalidAmountError("allocate needs a total rounded to the currency's minor "
                                      "unit", value=what or str(total))
         return (rounded,)
-    ws = [Decimal(w) for w in weights]
-    if any(w < 0 for w in ws):
-        raise ValueError("allocation weights must not be negative")
-    units = int((total / unit).to_integral_value(rounding=decimal.ROUND_HALF_EVEN))
-    if Decimal(units) * unit != total:
+    # In integers: total as a count of minor units, weights scaled to whole numbers, so the
+    # shares and their remainders are exact rationals (no division rounds).
+    ws = [w if isinstance(w, Decimal) else Decimal(w) for w in weights]
+    scale = 0
+    for w in ws:
+        if w < 0:
+            raise ValueError("allocation weights must not be negative")
+        exp = w.as_tuple().exponent
+        if isinstance(exp, int) and -exp > scale:
+            scale = -exp
+    count = total.scaleb(-unit.as_tuple().exponent)  # type: ignore[operator]
+    units = int(count) if count == count.to_integral_value() else None
+    if units is None:
         raise InvalidAmountError("allocate needs a total rounded to the currency's minor unit",
                                  value=what or str(total))
-    wsum = sum(ws)
+    ints = [int(w.scaleb(scale)) for w in ws]
+    wsum = sum(ints)
     if wsum == 0:
-        ws = [Decimal(1)] * len(ws)
-        wsum = Decimal(len(ws))
+        ints = [1] * len(ints)
+        wsum = len(ints)
     sign = -1 if units < 0 else 1
     n = abs(units)
-    exact = [_CONTEXT.divide(_CONTEXT.multiply(Decimal(n), w), wsum) for w in ws]
-    floors = [int(e.to_integral_value(rounding=decimal.ROUND_FLOOR)) for e in exact]
+    floors = []
+    remainders = []
+    for w in ints:
+        q, r = divmod(n * w, wsum)
+        floors.append(q)
+        remainders.append(r)
     left = n - sum(floors)
-    order = sorted(range(len(ws)), key=lambda i: (-(exact[i] - floors[i]), i))
-    for i in order[:left]:
-        floors[i] += 1
+    if left:
+        # The largest remainders get one more unit each; ties go to the earlier part.
+        for i in sorted(range(len(ints)), key=lambda i: -remainders[i])[:left]:
+            floors[i] += 1
     return tuple((Decimal(sign * f) * unit).quantize(unit) for f in floors)

@@ -24,12 +24,14 @@ from pricing.codes import (
     normalize_region,
 )
 from pricing.errors import CurrencyMismatchError, RequestError, as_value_error, key_path
-from pricing.l10n.formatting import format_money, text_direction
+from pricing.l10n.formatting import format_money, money_formatter, text_direction
 from pricing.money import Money, parse_decimal, precision
 
 __all__ = [
+    "LINE_AMOUNTS",
     "MAX_ITEMS",
     "MAX_QUANTITY",
+    "TOTALS",
     "Charge",
     "Item",
     "Line",
@@ -232,27 +234,63 @@ class Charge:
     payable: Literal["checkout", "delivery"] = "checkout"
 
 
+#: What a :class:`Line` holds, in this order, as bare amounts of the quote currency.
+LINE_AMOUNTS = ("unit_price", "subtotal", "shipping", "duty", "tax", "included_tax", "fees")
+#: The keys of :attr:`Quote.totals`, in the order ``to_dict`` writes them.
+TOTALS = ("items", "shipping", "duties", "taxes", "included_taxes", "fees", "total",
+          "due_at_checkout", "due_on_delivery")
+
+
 @dataclass(frozen=True, slots=True)
 class Line:
+    """One cart line of a quote. Amounts are kept bare (``amounts``, in the order of
+    :data:`LINE_AMOUNTS`) and given as :class:`Money` by the properties of the same names."""
+
     sku: str
     title: str | None
     quantity: int
-    unit_price: Money
-    subtotal: Money
-    shipping: Money
-    duty: Money
-    tax: Money
-    included_tax: Money
-    fees: Money
+    currency: str
+    amounts: tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal, Decimal]
     price_note: str = ""
-    #: subtotal + shipping + duty + tax + fees (included tax is inside subtotal and shipping).
-    total: Money = field(init=False)
 
-    def __post_init__(self) -> None:
-        # Computed once here: to_dict and check_quote read it for every line.
-        object.__setattr__(self, "total", Money(
-            self.subtotal.amount + self.shipping.amount + self.duty.amount + self.tax.amount
-            + self.fees.amount, self.subtotal.currency))
+    @property
+    def unit_price(self) -> Money:
+        return Money(self.amounts[0], self.currency)
+
+    @property
+    def subtotal(self) -> Money:
+        return Money(self.amounts[1], self.currency)
+
+    @property
+    def shipping(self) -> Money:
+        return Money(self.amounts[2], self.currency)
+
+    @property
+    def duty(self) -> Money:
+        return Money(self.amounts[3], self.currency)
+
+    @property
+    def tax(self) -> Money:
+        return Money(self.amounts[4], self.currency)
+
+    @property
+    def included_tax(self) -> Money:
+        return Money(self.amounts[5], self.currency)
+
+    @property
+    def fees(self) -> Money:
+        return Money(self.amounts[6], self.currency)
+
+    @property
+    def total_amount(self) -> Decimal:
+        """subtotal + shipping + duty + tax + fees (included tax is inside subtotal and
+        shipping)."""
+        _, sub, ship, duty, tax, _, fees = self.amounts
+        return sub + ship + duty + tax + fees
+
+    @property
+    def total(self) -> Money:
+        return Money(self.total_amount, self.currency)
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,33 +311,50 @@ class Quote:
     charges: tuple[Charge, ...]
     shipping_method: Mapping[str, Any]
     warnings: tuple[str, ...] = ()
-    totals: Mapping[str, Money] = field(default_factory=dict)
+    #: The totals as bare amounts of the quote currency, keyed as :data:`TOTALS`.
+    total_amounts: Mapping[str, Decimal] = field(default_factory=dict)
     #: Charge names in the quote's language ("VAT" -> "MwSt." in German), where known.
     labels: Mapping[str, str] = field(default_factory=dict)
 
     @property
+    def totals(self) -> dict[str, Money]:
+        """The totals as :class:`Money`: items, shipping, duties, taxes, included_taxes, fees,
+        total, due_at_checkout, due_on_delivery."""
+        cur = self.currency
+        return {k: Money(v, cur) for k, v in self.total_amounts.items()}
+
+    @property
     def total(self) -> Money:
-        return self.totals["total"]
+        return Money(self.total_amounts["total"], self.currency)
 
     def to_dict(self) -> dict[str, Any]:
         loc = self.locale
-        # A quote repeats amounts (zeros above all): format each distinct one once.
-        formatted: dict[tuple[str, str], str] = {}
+        cur = self.currency
+        # A quote repeats amounts (zeros above all): write and format each distinct one once.
+        # Amounts of a quote are all at the currency's minor unit, so equal means same text.
+        seen: dict[Decimal, dict[str, str]] = {}
+        fmt = money_formatter(cur, loc)
 
-        def amt(m: Money) -> dict[str, str]:
-            text = str(m.amount)
-            key = (text, m.currency)
-            shown = formatted.get(key)
-            if shown is None:
-                shown = formatted[key] = format_money(m.amount, m.currency, loc)
-            return {"amount": text, "currency": m.currency, "formatted": shown}
+        def amt(value: Decimal) -> dict[str, str]:
+            found = seen.get(value)
+            if found is None:
+                found = seen[value] = {"amount": str(value), "currency": cur,
+                                       "formatted": fmt(value)}
+            return found.copy()
 
+        def money(m: Money) -> dict[str, str]:
+            if m.currency == cur:
+                return amt(m.amount)
+            return {"amount": str(m.amount), "currency": m.currency,
+                    "formatted": format_money(m.amount, m.currency, loc)}
+
+        labels = self.labels
         return {
             "market": self.market,
-            "currency": self.currency,
-            "locale": self.locale,
+            "currency": cur,
+            "locale": loc,
             "locale_chain": list(self.locale_chain),
-            "direction": text_direction(self.locale),
+            "direction": text_direction(loc),
             "date": self.date.isoformat(),
             "rules_version": self.rules_version,
             "incoterm": self.incoterm,
@@ -311,24 +366,24 @@ class Quote:
                 "sku": ln.sku,
                 "title": ln.title,
                 "quantity": ln.quantity,
-                "unit_price": amt(ln.unit_price),
-                "subtotal": amt(ln.subtotal),
-                "shipping": amt(ln.shipping),
-                "duty": amt(ln.duty),
-                "tax": amt(ln.tax),
-                "included_tax": amt(ln.included_tax),
-                "fees": amt(ln.fees),
-                "total": amt(ln.total),
+                "unit_price": amt(a[0]),
+                "subtotal": amt(a[1]),
+                "shipping": amt(a[2]),
+                "duty": amt(a[3]),
+                "tax": amt(a[4]),
+                "included_tax": amt(a[5]),
+                "fees": amt(a[6]),
+                "total": amt(a[1] + a[2] + a[3] + a[4] + a[6]),
                 "price_note": ln.price_note,
-            } for ln in self.lines],
-            "totals": {k: amt(v) for k, v in self.totals.items()},
+            } for ln in self.lines for a in (ln.amounts,)],
+            "totals": {k: amt(v) for k, v in self.total_amounts.items()},
             "charges": [{
                 "kind": c.kind,
                 "name": c.name,
-                "label": self.labels.get(c.name, c.name),
-                "amount": amt(c.amount),
+                "label": labels.get(c.name, c.name),
+                "amount": money(c.amount),
                 "rule": c.rule,
-                "base": amt(c.base) if c.base is not None else None,
+                "base": money(c.base) if c.base is not None else None,
                 "rate": str(c.rate) if c.rate is not None else None,
                 "note": c.note,
                 "included": c.included,

@@ -602,9 +602,9 @@ class Oracle:
                  title=(item.title if item.title is not None or catalog is None
                         or item.sku not in catalog
                         else catalog.title(item.sku, locale, default=spec.default_locale)[0]),
-                 quantity=item.quantity, unit_price=w.unit,
-                 subtotal=w.subtotal, shipping=w.shipping, duty=w.duty, tax=w.tax,
-                 included_tax=w.included, fees=w.fees, price_note=w.note)
+                 quantity=item.quantity, currency=cur,
+                 amounts=(w.unit.amount, w.subtotal.amount, w.shipping.amount, w.duty.amount,
+                          w.tax.amount, w.included.amount, w.fees.amount), price_note=w.note)
             for item, w in zip(req.items, work, strict=True))
         markup = spec.pricing.fx_markup if fx.rate != 1 else Decimal(0)
         labels = self.labels
@@ -636,7 +636,8 @@ class Oracle:
             shipping_method={"id": method_id, "name": method.name, "days": list(method.days),
                              "delivery": delivery,
                              "weight_kg": str(total_weight.normalize())},
-            warnings=tuple(warnings), totals=totals, labels=names)
+            warnings=tuple(warnings),
+            total_amounts={k: v.amount for k, v in totals.items()}, labels=names)
 
     # -- helpers ------------------------------------------------------------------------------
 

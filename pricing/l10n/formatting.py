@@ -21,7 +21,7 @@ with the currency symbol and the locale's separators already in place, is compil
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
@@ -52,6 +52,7 @@ __all__ = [
     "format_weight",
     "is_rtl",
     "measurement_system",
+    "money_formatter",
     "negotiate_locale",
     "parse_accept_language",
     "text_direction",
@@ -72,7 +73,7 @@ class _Compiled:
     """
 
     __slots__ = ("decimal", "first", "group", "min_int", "neg", "pos", "precision", "quantum",
-                 "rest")
+                 "rest", "table")
 
     def __init__(self, locale: Locale, currency: str) -> None:
         pattern = locale.currency_formats["standard"]
@@ -99,8 +100,18 @@ class _Compiled:
                 raise ValueError("unexpected affixes")
             affixes.append((before, after))
         self.pos, self.neg = affixes
+        # Groups of three with one leading digit are what Python's "," format writes; its
+        # separators are then swapped for the locale's (None: they are the same).
+        self.table = None
+        if (self.first, self.rest, self.min_int) == (3, 3, 1) and (
+                self.group, self.decimal) != (",", "."):
+            self.table = str.maketrans({",": self.group, ".": self.decimal})
 
     def __call__(self, amount: Decimal) -> str:
+        if self.min_int == 1 and self.first == 3 and self.rest == 3 and not amount.is_signed():
+            text = format(amount.quantize(self.quantum), ",f")
+            before, after = self.pos
+            return before + (text.translate(self.table) if self.table else text) + after
         value = amount.scaleb(0)  # babel's steps, in babel's order, under the same context
         before, after = self.neg if value.is_signed() else self.pos
         digits = f"{abs(value).normalize().quantize(self.quantum):f}"
@@ -161,6 +172,29 @@ def format_money(amount: Decimal, currency: str, locale: str) -> str:
     if fmt is not None and type(amount) is Decimal and amount.is_finite():
         return fmt(amount)
     return format_currency(amount, currency, locale=_locale(locale))
+
+
+def money_formatter(currency: str, locale: str) -> Callable[[Decimal], str]:
+    """:func:`format_money` for one currency and locale, looked up once: for writing many
+    amounts (a quote, a feed).
+
+    >>> money_formatter("EUR", "fr_FR")(Decimal("1234.5"))
+    '1\u202f234,50\xa0€'
+    """
+    try:
+        fmt = _FORMATS[(locale, currency)]
+    except KeyError:
+        fmt = _compiled(locale, currency)
+    if fmt is None:
+        return lambda amount: format_money(amount, currency, locale)
+    compiled = fmt
+
+    def apply(amount: Decimal) -> str:
+        if type(amount) is Decimal and amount.is_finite():
+            return compiled(amount)
+        return format_currency(amount, currency, locale=_locale(locale))
+
+    return apply
 
 
 # -- dates and weights ------------------------------------------------------------------------

@@ -42,10 +42,11 @@ from pricing.markets.schema import (
     ShippingMethod,
     ShopSpec,
 )
-from pricing.money import Money, minor_unit
+from pricing.money import CONTEXT, Money, minor_unit
 
 __all__ = [
     "ComponentPlan",
+    "Conversion",
     "DutyRulePlan",
     "FeePlan",
     "MarketPlan",
@@ -79,10 +80,26 @@ class ComponentPlan:
     rate: Decimal | None
     categories: Mapping[str, Decimal | None]
 
+    @property
+    def ship_rate(self) -> Decimal:
+        """Shipping is taxed at the standard rate, whatever the goods' category rate."""
+        return self.rate or Decimal(0)
+
     def rate_for(self, category: str | None) -> Decimal | None:
         if category is not None and category in self.categories:
             return self.categories[category]
         return self.rate
+
+
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    """How a price in one currency becomes a local value before its ending: the rate, the
+    exact factor ``rate x (1 + FX markup) x (1 + adjustment)`` (the markup only when the
+    currencies differ) and the words of the price note after the amount."""
+
+    rate: ExchangeRate
+    factor: Decimal
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +162,9 @@ class MethodPlan:
     rule: str
     free_over_src: Money | None
     free_over: Decimal | None
+    #: Per weight band: its upper limit, its price in the market currency (rounded half-up),
+    #: the explanation, and whether the rule's own price is above zero.
+    bands: tuple[tuple[Decimal, Decimal, str, bool], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,12 +224,20 @@ class MarketPlan:
         self.shop = shop
         #: The engine's rate from the shop's base currency (what a quote reports).
         self.fx: ExchangeRate = rates.rate(shop.base_currency, cur)
+        fx = self.fx
+        #: The quote's ``fx`` member but for the quote date's age of the rates.
+        self.fx_fields = {
+            "from": fx.source_currency, "to": fx.target, "rate": str(fx.rate),
+            "markup": str(spec.pricing.fx_markup if fx.rate != 1 else Decimal(0)),
+            "adjustment": str(spec.pricing.adjustment), "source": fx.source,
+            "as_of": fx.as_of.isoformat()}
         self.default_locale = spec.default_locale
         self.incoterm = spec.incoterm
         self.payable_import = "delivery" if spec.incoterm == "DAP" else "checkout"
         self.territory = frozenset(spec.customs_territory or spec.countries)
         self.warnings: tuple[str, ...] = ()
         self._rates_memo: dict[str, ExchangeRate] = {cur: rates.rate(cur, cur)}
+        self._conversions: dict[str, Conversion] = {}
         self._locale_memo: dict[str | None, tuple[str, tuple[str, ...]]] = {}
         self._label_memo: dict[tuple[str, str], str] = {}
         self._delivery_memo: dict[tuple[str, str], str] = {}
@@ -238,7 +266,9 @@ class MarketPlan:
         self.methods = {k: MethodPlan(
             id=k, method=m, rule=market.rule_ref("shipping", k),
             free_over_src=(fo := m.free_over.at(on) if m.free_over else None),
-            free_over=self.to_local(fo) if fo is not None else None)
+            free_over=self.to_local(fo) if fo is not None else None,
+            bands=tuple((b.up_to_kg, self.to_local(b.price), f"weight band up to {b.up_to_kg} kg",
+                         bool(b.price)) for b in m.bands))
             for k, m in spec.shipping.items()}
         default = next((k for k, m in spec.shipping.items() if m.default),
                        next(iter(spec.shipping)))
@@ -265,6 +295,8 @@ class MarketPlan:
                           rate=c.rate.at(on),
                           categories={k: v.at(on) for k, v in c.categories.items()})
             for i, c in enumerate(tax.components)] if tax is not None else []
+        #: Every component in force, by its index in the rule file.
+        self.components_by_index = tuple(components)
         regions = {r for c in (tax.components if tax else ()) for r in c.regions}
         self._components = {
             region: tuple(cp for cp, c in zip(components, tax.components, strict=True)
@@ -328,6 +360,25 @@ class MarketPlan:
             found = self.rates.rate(currency, self.currency)
             if len(self._rates_memo) < _MEMO_LIMIT:
                 self._rates_memo[currency] = found
+        return found
+
+    def conversion(self, currency: str) -> Conversion:
+        """How prices in ``currency`` are converted, marked up and adjusted (memoized)."""
+        found = self._conversions.get(currency)
+        if found is None:
+            rate = self.rate_from(currency)
+            factor = rate.rate
+            foreign = currency != self.currency
+            text = f" {currency} x {rate.rate}" if foreign else f" {currency}"
+            if foreign and self.fx_markup:
+                factor = CONTEXT.multiply(factor, 1 + self.fx_markup)
+                text += f" x (1 + {self.fx_markup} FX markup)"
+            if self.adjustment:
+                factor = CONTEXT.multiply(factor, 1 + self.adjustment)
+                text += f" x (1 + {self.adjustment} adjustment)"
+            found = Conversion(rate=rate, factor=factor, text=text)
+            if len(self._conversions) < _MEMO_LIMIT:
+                self._conversions[currency] = found
         return found
 
     def to_local(self, money: Money) -> Decimal:

@@ -45,27 +45,19 @@ def unit_price(plan: MarketPlan, sku: str, price: Money) -> tuple[Decimal, str]:
     fixed = plan.fixed.get(sku)
     if fixed is not None:
         return fixed
-    amount, currency = price.amount, price.currency
+    amount = price.amount
     if amount == 0:
         return plan.zero, "free item"
+    conv = plan.conversion(price.currency)
+    # One product of exact factors: rate x (1 + markup) x (1 + adjustment), as compiled.
+    value = amount * conv.factor
     cur = plan.currency
-    rate = plan.rate_from(currency)
-    value = amount * rate.rate
-    foreign = currency != cur
-    parts = [f"{price} x {rate.rate}" if foreign else f"{price}"]
-    if foreign and plan.fx_markup:
-        value = value * (1 + plan.fx_markup)
-        parts.append(f"x (1 + {plan.fx_markup} FX markup)")
-    if plan.adjustment:
-        value = value * (1 + plan.adjustment)
-        parts.append(f"x (1 + {plan.adjustment} adjustment)")
     if plan.ending is not None:
-        local = plan.ending.apply(Money(value, cur)).amount
-        parts.append(f"= {value.quantize(_NOTE_QUANTUM)} {plan.ending_text}")
-    else:
-        local = value.quantize(plan.unit, rounding=plan.rounding_mode)
-        parts.append(f"rounded {plan.rounding.value}")
-    return local, f"{' '.join(parts)} = {local} {cur}"
+        local = plan.ending.apply_amount(value, plan.unit)
+        return local, (f"{amount}{conv.text} = {value.quantize(_NOTE_QUANTUM)} "
+                       f"{plan.ending_text} = {local} {cur}")
+    local = value.quantize(plan.unit, rounding=plan.rounding_mode)
+    return local, f"{amount}{conv.text} rounded {plan.rounding.value} = {local} {cur}"
 
 
 def price_lines(plan: MarketPlan, items: Sequence[Item], components: Sequence[ComponentPlan],

@@ -83,9 +83,17 @@ def ship(plan: MarketPlan, method: MethodPlan, weights: Sequence[Decimal], goods
     duty and tax on it) between lines whenever a price changed.
     """
     total_weight = sum(weights, Decimal(0))
-    priced = price_shipping(method.method, total_weight, method_id=method.id)
-    amount = plan.to_local(priced.amount)
-    note = priced.note
+    spec = method.method
+    # A weight band's price is compiled, already in the local currency; anything else (above
+    # the last band, base + per kg, over the limit) is priced here.
+    band = None
+    if spec.max_kg is None or total_weight <= spec.max_kg:
+        band = next((b for b in method.bands if total_weight <= b[0]), None)
+    if band is not None:
+        _, amount, note, priced = band
+    else:
+        found = price_shipping(spec, total_weight, method_id=method.id)
+        amount, note, priced = plan.to_local(found.amount), found.note, bool(found.amount)
     if method.free_over is not None:
         if goods >= method.free_over:
             note = (f"free: goods {goods} {plan.currency} at or over the {method.free_over_src} "
@@ -95,7 +103,7 @@ def ship(plan: MarketPlan, method: MethodPlan, weights: Sequence[Decimal], goods
             note += f"; free from {method.free_over_src} of goods"
     shares = split(amount, weights, plan.unit)
     charge = None
-    if amount or method.method.free_over is not None or priced.amount:
-        charge = Charge(kind="shipping", name=method.method.name,
+    if amount or spec.free_over is not None or priced:
+        charge = Charge(kind="shipping", name=spec.name,
                         amount=Money(amount, plan.currency), rule=method.rule, note=note)
     return Shipping(amount=amount, shares=shares, weight=total_weight, charge=charge)

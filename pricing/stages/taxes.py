@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from pricing.money import Money, split
 from pricing.quote import Charge
@@ -46,77 +47,84 @@ def charge_tax(plan: MarketPlan, regime: RegimePlan,
     inclusive = plan.inclusive
     tax_goods, tax_shipping, tax_duty = plan.tax_goods, plan.tax_shipping, plan.tax_duty
     tax_mode = regime.regime.tax
-    uplift = plan.import_uplift if tax_mode == "import" else Decimal(0)
+    uplift = plan.import_uplift if tax_mode == "import" else 0
     cif = plan.cif
-    # (component index, rate, included in prices?) -> [(line, exact tax, base)]
-    groups: dict[tuple[int, Decimal, bool], list[tuple[int, Decimal, Decimal]]] = {}
+    zero = Decimal(0)
+    # (component index, rate, included in prices?) -> [exact tax per line, base]
+    groups: dict[tuple[int, Decimal, bool], list[Any]] = {}
     for li in range(n):
-        net, sub, ship, ship_net = nets[li], subtotals[li], shares[li], ship_nets[li]
+        net, ship = nets[li], shares[li]
         for comp, rate in tax_rates[li]:
             ci = comp.index
-            on_top = Decimal(0)
+            on_top = zero
             if tax_goods:
                 if inclusive:
-                    groups.setdefault((ci, rate, True), []).append((li, net * rate, sub))
+                    g = groups.get(key := (ci, rate, True))
+                    if g is None:
+                        g = groups[key] = [[zero] * n, zero]
+                    g[0][li] += net * rate
+                    g[1] += subtotals[li]
                 else:
-                    on_top += net
+                    on_top = net
             if tax_shipping and ship:
-                ship_rate = comp.rate or Decimal(0)
-                if inclusive:
-                    groups.setdefault((ci, ship_rate, True), []).append(
-                        (li, ship_net * ship_rate, ship))
-                else:
-                    groups.setdefault((ci, ship_rate, False), []).append(
-                        (li, ship * ship_rate, ship))
+                ship_rate = comp.ship_rate
+                g = groups.get(key := (ci, ship_rate, inclusive))
+                if g is None:
+                    g = groups[key] = [[zero] * n, zero]
+                g[0][li] += (ship_nets[li] if inclusive else ship) * ship_rate
+                g[1] += ship
             if tax_duty:
                 on_top += duties[li]
             if uplift:  # a share of the customs value, on top of any price
-                on_top += (net + (ship_net if cif else 0)) * uplift
+                on_top += (net + (ship_nets[li] if cif else 0)) * uplift
             if on_top:
-                groups.setdefault((ci, rate, False), []).append((li, on_top * rate, on_top))
+                g = groups.get(key := (ci, rate, False))
+                if g is None:
+                    g = groups[key] = [[zero] * n, zero]
+                g[0][li] += on_top * rate
+                g[1] += on_top
     results = []
     line_rounding = plan.tax_line_rounding
-    for key, members in groups.items():
-        per_line = [Decimal(0)] * n
-        for li, a, _ in members:
-            per_line[li] += a
+    for key, (per_line, base) in groups.items():
         if line_rounding:
-            rounded = tuple(a.quantize(unit, rounding=mode) for a in per_line)
-            amount = sum(rounded, Decimal(0))
+            rounded = [a.quantize(unit, rounding=mode) for a in per_line]
+            amount = sum(rounded, zero)
         else:
-            amount = sum(per_line, Decimal(0)).quantize(unit, rounding=mode)
+            amount = sum(per_line, zero).quantize(unit, rounding=mode)
             rounded = split(amount, per_line, unit)
-        base = sum((b for *_, b in members), Decimal(0)).quantize(unit)
-        results.append((key, amount, base, rounded))
-    total = sum((r[1] for r in results), Decimal(0))
+        results.append((key, amount, base.quantize(unit), rounded))
+    total = sum([r[1] for r in results], zero)
     waived = bool(plan.tax_waive is not None and total and total <= plan.tax_waive)
     word = _REGIME_WORD[tax_mode]
     payable = plan.payable_import if tax_mode == "import" else "checkout"
-    added = [Decimal(0)] * n
-    included = [Decimal(0)] * n
-    components = plan.tax.components if plan.tax is not None else ()
+    added = [zero] * n
+    included = [zero] * n
+    components = plan.components_by_index
     charges = []
-    for (ci, rate, inside), amount, base, rounded in sorted(
-            results, key=lambda r: (r[0][0], not r[0][2], r[0][1])):
+    if len(results) > 1:
+        results.sort(key=lambda r: (r[0][0], not r[0][2], r[0][1]))
+    for (ci, rate, inside), amount, base, rounded in results:
         if waived:
             note = (f"not collected: total tax {total.quantize(unit)} {cur} is at or below "
                     f"{plan.tax_waive_src}")
-            amount = Decimal(0)
-        elif inside:
-            note = (f"included in displayed prices: {base} {cur} x {rate} / (1 + rate); "
-                    f"{word}")
+            amount = zero
         else:
-            note = f"{base} {cur} x {rate}; {word}"
-        if not waived:
-            acc = included if inside else added
-            for i, share in enumerate(rounded):
-                acc[i] += share
+            if inside:
+                note = (f"included in displayed prices: {base} {cur} x {rate} / (1 + rate); "
+                        f"{word}")
+                acc = included
+            else:
+                note = f"{base} {cur} x {rate}; {word}"
+                acc = added
+            for i in range(n):
+                acc[i] += rounded[i]
+        comp = components[ci]
         charges.append(Charge(
-            kind="tax", name=components[ci].name, amount=Money(amount.quantize(unit), cur),
-            rule=plan.market.rule_ref("tax", "components", ci), base=Money(base, cur),
-            rate=rate, note=note, included=inside, payable=payable))  # type: ignore[arg-type]
-    return Tax(added=tuple(a.quantize(unit) for a in added),
-               included=tuple(a.quantize(unit) for a in included), charges=tuple(charges))
+            kind="tax", name=comp.name, amount=Money(amount.quantize(unit), cur),
+            rule=comp.rule, base=Money(base, cur), rate=rate, note=note, included=inside,
+            payable=payable))  # type: ignore[arg-type]
+    return Tax(added=tuple([a.quantize(unit) for a in added]),
+               included=tuple([a.quantize(unit) for a in included]), charges=tuple(charges))
 
 
 def no_tax(plan: MarketPlan, n: int) -> Tax:
