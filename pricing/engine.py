@@ -33,6 +33,7 @@ from pricing.fx import RateTable, bundled_rates, load_rates_file
 from pricing.markets import Market, RuleSet, load_rules
 from pricing.money import CONTEXT
 from pricing.quote import Line, Quote, QuoteRequest
+from pricing.stages.customs import customs_costs, customs_value
 from pricing.stages.duties import charge_duty
 from pricing.stages.fees import charge_fees
 from pricing.stages.plan import MarketPlan, MarketPlans, compile_market
@@ -175,7 +176,7 @@ class Engine:
         shipped = ship(plan, method, priced.weights, priced.goods)
         shares = shipped.shares
 
-        # 3. values net of tax, and the regime
+        # 3. values net of tax, what customs count, and the regime
         if plan.inclusive and plan.tax_goods:
             nets = tuple(s / (1 + r) for s, r in zip(subtotals, priced.rate_sums, strict=True))
         else:
@@ -185,19 +186,29 @@ class Engine:
             ship_nets = tuple(s / std for s in shares)
         else:
             ship_nets = shares
-        regime, tests = select_regime(plan, [i.quantity for i in items], nets, ship_nets,
-                                      ship_from=req.ship_from or shop.ship_from)
+        freight, insurance = customs_costs(plan, method, nets=nets, ship_nets=ship_nets,
+                                           weights=priced.weights, freight=req.freight,
+                                           insurance=req.insurance)
+        regime, tests = select_regime(plan, items, nets, freight, insurance,
+                                      ship_from=req.ship_from or shop.ship_from,
+                                      region=req.region)
         tax_collected = regime.regime.tax != "none" and plan.tax is not None
-        if not tax_collected:  # no tax inside the prices: the shown price is the value
+        if not tax_collected and (nets is not subtotals or ship_nets is not shares):
+            # No tax inside the prices after all: the shown price is the value.
             nets, ship_nets = subtotals, shares
+            freight, insurance = customs_costs(plan, method, nets=nets, ship_nets=ship_nets,
+                                               weights=priced.weights, freight=req.freight,
+                                               insurance=req.insurance)
+        customs = customs_value(plan, regime.valuation_factor, nets, freight, insurance)
 
-        # 4. customs value and duty
-        duty = charge_duty(plan, regime, items, nets, ship_nets, priced.weights, day=day)
+        # 4. duty on the customs value
+        duty = charge_duty(plan, regime, items, customs, priced.weights, day=day)
         warnings += duty.warnings
 
         # 5. tax
         tax = (charge_tax(plan, regime, priced.tax_rates, nets=nets, subtotals=subtotals,
-                          shares=shares, ship_nets=ship_nets, duties=duty.per_line)
+                          shares=shares, ship_nets=ship_nets, duties=duty.per_line,
+                          customs=customs)
                if tax_collected else no_tax(plan, n))
         tax_total = sum(tax.added, Decimal(0))
 

@@ -138,6 +138,11 @@ class QuoteRequestModel(_Strict):
     date: _Day | None = Field(None, json_schema_extra={"type": "string", "format": "date"})
     shipping_method: str | None = Field(None, max_length=40)
     ship_from: _Country | None = Field(None, json_schema_extra={"type": "string"})
+    freight: PriceModel | None = Field(
+        None, description="Freight as declared to customs (CIF), when it differs from the "
+                          "shipping price, e.g. free shipping that still has a carrier cost.")
+    insurance: PriceModel | None = Field(
+        None, description="Insurance as declared to customs (CIF).")
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +169,9 @@ class QuoteRequest:
     date: date | None = None
     shipping_method: str | None = None
     ship_from: str | None = None
+    #: Freight and insurance declared to customs; None: the shipping method's (docs).
+    freight: Money | None = None
+    insurance: Money | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> QuoteRequest:
@@ -190,7 +198,10 @@ class QuoteRequest:
                                         f"{m.destination.country}-...")
         return cls(country=m.destination.country, region=region, items=items, market=m.market,
                    locale=m.locale, date=m.date, shipping_method=m.shipping_method,
-                   ship_from=m.ship_from)
+                   ship_from=m.ship_from,
+                   freight=Money(m.freight.amount, m.freight.currency) if m.freight else None,
+                   insurance=(Money(m.insurance.amount, m.insurance.currency)
+                              if m.insurance else None))
 
 
 def _request_error(err: ValidationError) -> RequestError:
@@ -232,6 +243,9 @@ class Charge:
     #: True for tax already inside displayed prices (tax-inclusive markets).
     included: bool = False
     payable: Literal["checkout", "delivery"] = "checkout"
+    #: What the base is made of: ("goods", ...), ("shipping", ...), ("duty", ...),
+    #: ("freight", ...), another tax's name for a chain, ... (each rounded on its own).
+    base_parts: tuple[tuple[str, Money], ...] = ()
 
 
 #: What a :class:`Line` holds, in this order, as bare amounts of the quote currency.
@@ -384,6 +398,7 @@ class Quote:
                 "amount": money(c.amount),
                 "rule": c.rule,
                 "base": money(c.base) if c.base is not None else None,
+                "base_parts": [{"part": part, "amount": money(m)} for part, m in c.base_parts],
                 "rate": str(c.rate) if c.rate is not None else None,
                 "note": c.note,
                 "included": c.included,

@@ -30,8 +30,8 @@ from pricing.errors import (
 from pricing.fx import RateTable
 from pricing.l10n.formatting import negotiate_locale
 from pricing.markets import Market
-from pricing.markets.schema import Regime, TaxComponent
-from pricing.money import CONTEXT, Money, allocate, minor_unit
+from pricing.markets.schema import Regime, TaxComponent, component_order
+from pricing.money import CONTEXT, Money, Rounding, allocate, minor_unit
 from pricing.quote import Charge, Item, Line, Quote, QuoteRequest, sum_money
 from pricing.stages.shipping import price_shipping  # not compiled: the engine's own
 
@@ -51,6 +51,8 @@ class QuoteContext:
     payable_import: str
     #: Warnings the quote will carry; stages append to it.
     warnings: list[str] = field(default_factory=list)
+    #: The valuation factor of the regime that applies, once it is known.
+    factor: list[Decimal] = field(default_factory=lambda: [Decimal(1)])
 
 
 @dataclass(slots=True)
@@ -69,6 +71,10 @@ class WorkLine:
     tax: Money = None        # type: ignore[assignment]
     included: Money = None   # type: ignore[assignment]
     fees: Money = None       # type: ignore[assignment]
+    freight: Money = None    # type: ignore[assignment]  # as customs count it, exact
+    insurance: Money = None  # type: ignore[assignment]
+    cv_goods: Money = None   # type: ignore[assignment]  # goods at the valuation factor
+    cv: Money = None         # type: ignore[assignment]  # customs value
     note: str = ""
 
 
@@ -115,7 +121,7 @@ DOMESTIC = Regime(id="domestic", name="Domestic sale: no customs, tax at the sal
 
 
 def select_regime(ctx: QuoteContext, items: Sequence[Item], work: Sequence[WorkLine], *,
-                  ship_from: str) -> tuple[Regime, list[dict[str, Any]]]:
+                  ship_from: str, region: str | None) -> tuple[Regime, list[dict[str, Any]]]:
     """The regime that applies to the cart, and every test tried with its outcome."""
     market, day, cur = ctx.market, ctx.day, ctx.currency
     tests: list[dict[str, Any]] = []
@@ -128,27 +134,57 @@ def select_regime(ctx: QuoteContext, items: Sequence[Item], work: Sequence[WorkL
     for regime in market.spec.regimes:
         if not regime.in_force(day):
             continue
+        said = []
+        if regime.regions:
+            if region not in regime.regions:
+                tests.append({"regime": regime.id, "passed": False,
+                              "test": f"destination region {region or '(not given)'} is not "
+                                      f"{'/'.join(regime.regions)}"})
+                continue
+            said.append(f"destination region {region}")
         if regime.ship_from and ship_from not in regime.ship_from:
             tests.append({"regime": regime.id, "passed": False,
                           "test": f"ships from {ship_from}, not from "
                                   f"{'/'.join(regime.ship_from)}"})
             continue
+        if regime.origin_in:
+            outside = sorted({i.origin or "unknown" for i in items
+                              if i.origin not in regime.origin_in})
+            if outside:
+                tests.append({"regime": regime.id, "passed": False,
+                              "test": f"goods of {', '.join(outside)} origin, not all of "
+                                      f"{'/'.join(regime.origin_in)} origin"})
+                continue
+            said.append(f"all goods of {'/'.join(regime.origin_in)} origin")
+        if regime.origin_not_in:
+            inside = sorted({i.origin for i in items if i.origin in regime.origin_not_in})
+            if inside:
+                tests.append({"regime": regime.id, "passed": False,
+                              "test": f"goods of {', '.join(inside)} origin are excluded"})
+                continue
+            said.append(f"no goods of {'/'.join(regime.origin_not_in)} origin")
         limit_src = regime.max_value.at(day) if regime.max_value else None
         if limit_src is None:
-            tests.append({"regime": regime.id, "passed": True, "test": "no threshold"})
+            tests.append({"regime": regime.id, "passed": True,
+                          "test": "; ".join([*said, "no threshold"])})
             return regime, tests
         limit = ctx.to_local(limit_src)
+        factor = (regime.valuation_factor if regime.valuation_factor is not None
+                  else market.spec.duty.valuation_factor)
         if regime.value_basis == "item":
-            values = [Money(w.net.amount / q, cur).round()
+            values = [Money(w.net.amount * factor / q, cur).round()
                       for w, q in zip(work, (i.quantity for i in items), strict=True)]
             what = "each item's value"
         else:
-            total = sum_money([w.net for w in work], cur)
+            total = sum_money([w.net for w in work], cur) * factor
             if regime.include_shipping:
-                total = total + sum_money([w.ship_net for w in work], cur)
+                total = total + sum_money([w.freight for w in work], cur) + sum_money(
+                    [w.insurance for w in work], cur)
             values = [total.round()]
             what = "consignment value" + (" incl. shipping" if regime.include_shipping
                                           else " excl. shipping")
+        if factor != 1:
+            what += f" at {factor} of the price"
         ok = all((v <= limit) if regime.inclusive else (v < limit) for v in values)
         shown = max(values, key=lambda m: m.amount)
         sign = ("<=" if regime.inclusive else "<") if ok else (
@@ -156,7 +192,7 @@ def select_regime(ctx: QuoteContext, items: Sequence[Item], work: Sequence[WorkL
         conv = f" ({limit} at the quote's rate)" if limit_src.currency != cur else ""
         tests.append({
             "regime": regime.id, "passed": ok,
-            "test": f"{what} {shown} {sign} {limit_src}{conv}"
+            "test": "; ".join([*said, f"{what} {shown} {sign} {limit_src}{conv}"])
                     + (f": {regime.note}" if ok and regime.note else "")})
         if ok:
             return regime, tests
@@ -186,11 +222,13 @@ def charge_duty(ctx: QuoteContext, items: Sequence[Item], work: Sequence[WorkLin
         w.duty = zero
     if regime.duty == "none":
         return charges
-    if regime.duty == "flat":
-        flat = regime.flat_duty.at(day) if regime.flat_duty else None
+    if regime.duty == "rate":
+        return _regime_rate_duty(ctx, work, regime)
+    if regime.duty == "per_category":
+        flat = regime.per_category_duty.at(day) if regime.per_category_duty else None
         if flat is None:
             return charges
-        digits = regime.flat_duty_category_digits
+        digits = regime.category_digits
         cats: dict[str, list[int]] = {}
         for li, i in enumerate(items):
             cat = i.hs_code[:digits] if i.hs_code else f"category:{i.category or '-'}"
@@ -214,7 +252,7 @@ def charge_duty(ctx: QuoteContext, items: Sequence[Item], work: Sequence[WorkLin
     groups: dict[int, list[tuple[int, Money, Money]]] = defaultdict(list)
     rule_of: dict[int, Any] = {}
     for li, (item, w) in enumerate(zip(items, work, strict=True)):
-        cv = w.net + (w.ship_net if spec.valuation == "CIF" else Money.zero(cur))
+        cv = w.cv
         found = market.duty_rule_for(item.hs_code, item.origin)
         if found is None:
             ri, rule = -1, None
@@ -248,19 +286,19 @@ def charge_duty(ctx: QuoteContext, items: Sequence[Item], work: Sequence[WorkLin
                 amount = min(amount, hi, key=lambda m: m.amount)
         rule_of[ri] = (rule, rate)
         groups[ri].append((li, amount, cv))
-    total_groups: list[tuple[int, Money, Money]] = []
+    total_groups: list[tuple[int, Money, Money, Any]] = []
     for ri, members in sorted(groups.items()):
         exact = sum_money([a for _, a, _ in members], cur)
         rounded = exact.round(mode=spec.rounding_mode)
         base = sum_money([cv for *_, cv in members], cur).round()
-        total_groups.append((ri, rounded, base))
+        total_groups.append((ri, rounded, base, _cv_parts(ctx, [work[li] for li, _, _ in members])))
         for (li, _, _), share in zip(members, allocate(
                 rounded, [a.amount for _, a, _ in members]), strict=True):
             work[li].duty = share
     duty_total = sum_money([g[1] for g in total_groups], cur)
     waive = spec.waive_at_or_below.at(day) if spec.waive_at_or_below else None
     waived = waive is not None and duty_total <= ctx.to_local(waive) and duty_total
-    for ri, amount, base in total_groups:
+    for ri, amount, base, parts in total_groups:
         rule, rate = rule_of[ri]
         ref = market.rule_ref("duty", "rules", ri) if ri >= 0 else market.rule_ref(
             "duty", "rate")
@@ -272,17 +310,57 @@ def charge_duty(ctx: QuoteContext, items: Sequence[Item], work: Sequence[WorkLin
             note = f"not collected: total duty {duty_total} is at or below {waive}"
             amount = zero
         charges.append(Charge(kind="duty", name=name, amount=amount, rule=ref, base=base,
-                              rate=rate, note=note, payable=payable))  # type: ignore[arg-type]
+                              rate=rate, note=note, payable=payable,  # type: ignore[arg-type]
+                              base_parts=parts))
     if waived:
         for w in work:
             w.duty = zero
     return charges
 
 
+def _cv_parts(ctx: QuoteContext, lines: Sequence[WorkLine]) -> tuple[tuple[str, Money], ...]:
+    """The parts of the customs value of ``lines``: goods, and under CIF freight and
+    insurance where there are any; nothing to break down under FOB at full value."""
+    cur = ctx.currency
+    cif = ctx.market.spec.duty.valuation == "CIF"
+    if not cif and ctx.factor[0] == 1:
+        return ()
+    parts = [("goods", sum_money([w.cv_goods for w in lines], cur).round())]
+    if cif:
+        for name in ("freight", "insurance"):
+            total = sum_money([getattr(w, name) for w in lines], cur)
+            if any(getattr(w, name) for w in lines):
+                parts.append((name, total.round()))
+    return tuple(parts)
+
+
+def _regime_rate_duty(ctx: QuoteContext, work: Sequence[WorkLine], regime: Regime
+                      ) -> list[Charge]:
+    cur = ctx.currency
+    rate = regime.duty_rate.at(ctx.day) if regime.duty_rate else None
+    rate = rate or Decimal(0)
+    cv_total = sum_money([w.cv for w in work], cur)
+    exact = cv_total * rate
+    note = f"{ctx.market.spec.duty.valuation} customs value x {rate}"
+    deduction = regime.duty_deduction.at(ctx.day) if regime.duty_deduction else None
+    if deduction is not None:
+        local = ctx.exact(deduction)
+        exact = max(exact - local, Money.zero(cur), key=lambda m: m.amount)
+        note += f" less {deduction}"
+        if deduction.currency != cur:
+            note += f" ({local.round(mode=Rounding.HALF_EVEN)})"
+    amount = exact.round(mode=ctx.market.spec.duty.rounding_mode)
+    for w, share in zip(work, allocate(amount, [w.cv.amount for w in work]), strict=True):
+        w.duty = share if amount else Money.zero(cur)
+    return [Charge(kind="duty", name="Duties", amount=amount,
+                   rule=regime_ref(ctx.market, regime) or "", base=cv_total.round(), rate=rate,
+                   note=note, payable=ctx.payable_import,  # type: ignore[arg-type]
+                   base_parts=_cv_parts(ctx, work))]
+
+
 def charge_tax(ctx: QuoteContext, work: Sequence[WorkLine], regime: Regime, *,
                inclusive: bool) -> list[Charge]:
-    """Tax per component and rate. Works on Decimal amounts of the one market currency and
-    wraps them as Money at the end: this is the hottest stage of a quote."""
+    """Tax per component (in chain order), rate and line."""
     market, day, cur = ctx.market, ctx.day, ctx.currency
     payable_import = ctx.payable_import
     charges: list[Charge] = []
@@ -291,44 +369,78 @@ def charge_tax(ctx: QuoteContext, work: Sequence[WorkLine], regime: Regime, *,
         return charges
     unit = minor_unit(cur)
     dmode = spec.rounding_mode.decimal_mode
-    parts = set(spec.base)
     n = len(work)
-    payable = payable_import if regime.tax == "import" else "checkout"
+    importing = regime.tax == "import"
+    payable = payable_import if importing else "checkout"
     uplift = (spec.import_uplift.at(day) if spec.import_uplift is not None
-              and regime.tax == "import" else None) or Decimal(0)
-    cif = market.spec.duty.valuation == "CIF"
-    # (component index, rate, included in prices?) -> [(line, exact tax, base)]
-    groups: dict[tuple[int, Decimal, bool], list[tuple[int, Decimal, Decimal]]] = {}
-    for li, w in enumerate(work):
-        net, sub = w.net.amount, w.subtotal.amount
-        ship, ship_net, duty = w.shipping.amount, w.ship_net.amount, w.duty.amount
-        for ci, comp, rate in w.tax_rates:
+              and importing else None) or Decimal(0)
+    additions = _additions(ctx, work) if importing else []
+    names = [c.name for c in spec.components]
+    line_tax: dict[int, list[Decimal]] = {}
+    # (component index, rate, included in prices?) -> [(line, exact tax, base, parts)]
+    groups: dict[tuple[int, Decimal, bool], list[tuple[int, Decimal, Decimal, list[Any]]]] = {}
+    for ci in component_order(spec):
+        comp = spec.components[ci]
+        base_list = comp.base or spec.base
+        for li, w in enumerate(work):
+            found = [r for cj, _, r in w.tax_rates if cj == ci]
+            if not found:
+                continue  # not in this destination's region
+            rate = found[0]
+            net, sub = w.net.amount, w.subtotal.amount
+            ship, ship_net, duty = w.shipping.amount, w.ship_net.amount, w.duty.amount
+            mine = Decimal(0)
             on_top = Decimal(0)
-            if "goods" in parts:
+            parts: list[tuple[str, Decimal]] = []
+            if "goods" in base_list:
                 if inclusive:
-                    groups.setdefault((ci, rate, True), []).append((li, net * rate, sub))
+                    groups.setdefault((ci, rate, True), []).append(
+                        (li, net * rate, sub, [("goods", sub)]))
+                    mine += net * rate
                 else:
                     on_top += net
-            if "shipping" in parts and ship:
+                    parts.append(("goods", net))
+            if "shipping" in base_list and ship:
                 # Shipping is taxed at the component's standard rate, whatever the goods'
                 # category rate (docs/calculation.md, "Tax").
                 ship_rate = rate_for(comp, None, day) or Decimal(0)
-                if inclusive:
-                    groups.setdefault((ci, ship_rate, True), []).append(
-                        (li, ship_net * ship_rate, ship))
-                else:
-                    groups.setdefault((ci, ship_rate, False), []).append(
-                        (li, ship * ship_rate, ship))
-            if "duty" in parts:
+                exact = (ship_net if inclusive else ship) * ship_rate
+                groups.setdefault((ci, ship_rate, inclusive), []).append(
+                    (li, exact, ship, [("shipping", ship)]))
+                mine += exact
+            if "duty" in base_list and duty:
                 on_top += duty
-            if uplift:  # a share of the customs value, on top of any price
-                on_top += (net + (ship_net if cif else 0)) * uplift
+                parts.append(("duty", duty))
+            if "customs_value" in base_list:
+                on_top += w.cv.amount
+                parts.append(("customs_value", w.cv.amount))
+            for other in base_list:
+                if other in names and names.index(other) in line_tax:
+                    amount = line_tax[names.index(other)][li]
+                    if amount:
+                        on_top += amount
+                        parts.append((other, amount))
+            if "goods" in base_list or "customs_value" in base_list:
+                if uplift:  # a share of the customs value, on top of any price
+                    on_top += w.cv.amount * uplift
+                    parts.append(("uplift", w.cv.amount * uplift))
+                for name, amounts in additions:
+                    if amounts[li]:
+                        on_top += amounts[li]
+                        parts.append((name, amounts[li]))
             if on_top:
-                groups.setdefault((ci, rate, False), []).append((li, on_top * rate, on_top))
+                if comp.includes_itself:
+                    grossed = on_top / (1 - rate)
+                    parts.append((f"{comp.name} (in its own base)", grossed - on_top))
+                    on_top = grossed
+                groups.setdefault((ci, rate, False), []).append(
+                    (li, on_top * rate, on_top, parts))
+                mine += on_top * rate
+            line_tax.setdefault(ci, [Decimal(0)] * n)[li] += mine
     results = []
     for key, members in groups.items():
         per_line = [Decimal(0)] * n
-        for li, a, _ in members:
+        for li, a, _, _ in members:
             per_line[li] += a
         if spec.rounding == "line":
             shares = [a.quantize(unit, rounding=dmode) for a in per_line]
@@ -336,8 +448,12 @@ def charge_tax(ctx: QuoteContext, work: Sequence[WorkLine], regime: Regime, *,
         else:
             amount = sum(per_line, Decimal(0)).quantize(unit, rounding=dmode)
             shares = [m.amount for m in allocate(Money(amount, cur), per_line)]
-        base = sum((b for *_, b in members), Decimal(0)).quantize(unit)
-        results.append((key, amount, base, shares))
+        base = sum((b for _, _, b, _ in members), Decimal(0)).quantize(unit)
+        part_sums: dict[str, Decimal] = {}
+        for *_, parts in members:
+            for name, amount_part in parts:
+                part_sums[name] = part_sums.get(name, Decimal(0)) + amount_part
+        results.append((key, amount, base, shares, part_sums))
     tax_total = sum((r[1] for r in results), Decimal(0))
     waive = spec.waive_at_or_below.at(day) if spec.waive_at_or_below else None
     waived = bool(waive is not None and tax_total
@@ -345,7 +461,7 @@ def charge_tax(ctx: QuoteContext, work: Sequence[WorkLine], regime: Regime, *,
     regime_word = {"sale": "collected at the sale", "import": "import tax"}[regime.tax]
     tax_acc = [Decimal(0)] * n
     inc_acc = [Decimal(0)] * n
-    for (ci, rate, included), amount, base, shares in sorted(
+    for (ci, rate, included), amount, base, shares, part_sums in sorted(
             results, key=lambda r: (r[0][0], not r[0][2], r[0][1])):
         base_m = Money(base, cur)
         if waived:
@@ -366,11 +482,29 @@ def charge_tax(ctx: QuoteContext, work: Sequence[WorkLine], regime: Regime, *,
             amount=Money(amount.quantize(unit), cur),
             rule=market.rule_ref("tax", "components", ci), base=base_m, rate=rate,
             note=note, included=included,
-            payable=payable))  # type: ignore[arg-type]
+            payable=payable,  # type: ignore[arg-type]
+            base_parts=tuple((k, Money(v.quantize(unit), cur)) for k, v in part_sums.items())))
     for w, t, i in zip(work, tax_acc, inc_acc, strict=True):
         w.tax = Money(t.quantize(unit), cur)
         w.included = Money(i.quantize(unit), cur)
     return charges
+
+
+def _additions(ctx: QuoteContext, work: Sequence[WorkLine]) -> list[tuple[str, list[Decimal]]]:
+    spec = ctx.market.spec.tax
+    out = []
+    for a in spec.import_additions if spec is not None else ():
+        if a.amount is not None:
+            local = ctx.to_local(a.amount)
+            amounts = [m.amount for m in allocate(local, [w.net.amount for w in work])]
+        elif a.of_shipping is not None:
+            amounts = [w.ship_net.amount * a.of_shipping for w in work]
+        elif a.of_goods is not None:
+            amounts = [w.net.amount * a.of_goods for w in work]
+        else:
+            amounts = [w.cv.amount * (a.of_customs_value or 0) for w in work]
+        out.append((a.name, amounts))
+    return out
 
 
 def rate_for(comp: TaxComponent, category: str | None, day: date) -> Decimal | None:
@@ -555,12 +689,22 @@ class Oracle:
                 w.ship_net = Money(share.amount / (1 + std_rate_sum), cur)
             else:
                 w.ship_net = share
-        regime, tests = select_regime(ctx, req.items, work, ship_from=ship_from)
+        self._customs_costs(ctx, method, req, work)
+        regime, tests = select_regime(ctx, req.items, work, ship_from=ship_from,
+                                      region=req.region)
         regime_rule = regime_ref(market, regime)
         tax_collected = regime.tax != "none" and tax_spec is not None
         if not tax_collected:  # no tax inside the prices: the shown price is the value
             for w in work:
                 w.net, w.ship_net = w.subtotal, w.shipping
+            self._customs_costs(ctx, method, req, work)
+        factor = (regime.valuation_factor if regime.valuation_factor is not None
+                  else spec.duty.valuation_factor)
+        ctx.factor[0] = factor
+        for w in work:
+            w.cv_goods = w.net * factor
+            w.cv = w.cv_goods + ((w.freight + w.insurance) if spec.duty.valuation == "CIF"
+                                 else Money.zero(cur))
 
         charges: list[Charge] = []
         if shipping or method.free_over is not None or priced.amount:
@@ -640,6 +784,36 @@ class Oracle:
             total_amounts={k: v.amount for k, v in totals.items()}, labels=names)
 
     # -- helpers ------------------------------------------------------------------------------
+
+    def _customs_costs(self, ctx: QuoteContext, method: Any, req: QuoteRequest,
+                       work: Sequence[WorkLine]) -> None:
+        """Freight and insurance per line as customs count them."""
+        cur = ctx.currency
+        weights = [w.weight for w in work]
+        values = [w.net.amount for w in work]
+        customs = method.customs
+        if req.freight is not None:
+            freight = allocate(ctx.to_local(req.freight), weights)
+        elif customs.freight is None:
+            freight = [w.ship_net for w in work]
+        else:
+            freight = self._cost(ctx, customs.freight, work, weights)
+        if req.insurance is not None:
+            insurance = allocate(ctx.to_local(req.insurance), values)
+        elif customs.insurance is None:
+            insurance = [Money.zero(cur) for _ in work]
+        else:
+            insurance = self._cost(ctx, customs.insurance, work, values)
+        for w, f, i in zip(work, freight, insurance, strict=True):
+            w.freight, w.insurance = f, i
+
+    def _cost(self, ctx: QuoteContext, cost: Any, work: Sequence[WorkLine],
+              weights: Sequence[Decimal]) -> list[Money]:
+        if cost.amount is not None:
+            return allocate(ctx.to_local(cost.amount), weights)
+        if cost.of_shipping is not None:
+            return [w.ship_net * cost.of_shipping for w in work]
+        return [w.net * cost.of_goods for w in work]
 
     def _check_restrictions(self, market: Market, req: QuoteRequest) -> None:
         for ri, rule in enumerate(market.spec.restrictions):

@@ -199,8 +199,8 @@ id = "low-value"
 name = "Low value: VAT at sale, flat duty per tariff category"
 max_value = "150.00 EUR"
 tax = "sale"
-duty = "flat"
-flat_duty = "3.00 EUR"
+duty = "per_category"
+per_category_duty = "3.00 EUR"
 
 [shipping.standard]
 name = "Standard"

@@ -21,7 +21,10 @@ class Market:
         self.spec = spec
         self._origin = MappingProxyType(dict(origin))
         self._refs: dict[tuple[str | int, ...], str] = {}
-        self.requires_region = bool(spec.tax and any(c.regions for c in spec.tax.components))
+        # A region is needed only where a component applies in some regions and no market-wide
+        # component stands in for it elsewhere.
+        self.requires_region = bool(spec.tax and any(c.regions and c.replaces is None
+                                                     for c in spec.tax.components))
         # Longest prefix first; origin-specific (preference) rules before general ones.
         indexed = list(enumerate(spec.duty.rules))
         self._rules_by_prefix = tuple(sorted(
@@ -62,10 +65,14 @@ class Market:
         return None
 
     def tax_components(self, region: str | None) -> list[tuple[int, TaxComponent]]:
+        """The tax components that apply in ``region``: market-wide ones, unless a regional
+        component replaces them there, and the regional ones of that region."""
         if self.spec.tax is None:
             return []
-        return [(i, c) for i, c in enumerate(self.spec.tax.components)
-                if not c.regions or region in c.regions]
+        comps = self.spec.tax.components
+        replaced = {c.replaces for c in comps if c.replaces and region in c.regions}
+        return [(i, c) for i, c in enumerate(comps)
+                if (not c.regions or region in c.regions) and c.name not in replaced]
 
     def serves(self, country: str, region: str | None) -> bool:
         return country in self.spec.countries and region not in self.spec.exclude_regions

@@ -29,11 +29,15 @@ from pricing.codes import (
     normalize_region,
 )
 from pricing.endings import EndingMode
-from pricing.errors import as_value_error
+from pricing.errors import as_value_error, did_you_mean
 from pricing.money import Money, Rounding
 
 __all__ = [
+    "BASE_PARTS",
+    "Addition",
     "Band",
+    "Cost",
+    "CustomsCosts",
     "DutyRule",
     "DutySpec",
     "EndingSpec",
@@ -48,6 +52,7 @@ __all__ = [
     "TaxComponent",
     "TaxSpec",
     "Unconfirmed",
+    "component_order",
 ]
 
 T = TypeVar("T")
@@ -110,6 +115,13 @@ def _rate(v: Any, *, signed: bool = False) -> Decimal:
                          f"did you mean \"{d / 100}\" ({d}%)?")
     if not (lo <= d <= 1):
         raise ValueError(f"rate {v!r} is out of range [{lo}, 1]")
+    return d
+
+
+def _factor(v: Any) -> Decimal:
+    d = _rate(v)
+    if d <= 0:
+        raise ValueError(f"a valuation factor must be above 0 and at most 1; found {v!r}")
     return d
 
 
@@ -270,15 +282,93 @@ class PricingSpec(Strict):
     prices: dict[str, Amount] = Field(default_factory=dict)
 
 
+class Cost(Strict):
+    """A cost: an amount per consignment, or a share of the shipping price, of the goods value
+    or (in import tax additions only) of the customs value. Exactly one is given."""
+
+    amount: Amount | None = None
+    of_shipping: Rate | None = None
+    of_goods: Rate | None = None
+    of_customs_value: Rate | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Cost:
+        given = [k for k in ("amount", "of_shipping", "of_goods", "of_customs_value")
+                 if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of amount, of_shipping, of_goods or "
+                             "of_customs_value" + (f"; found {', '.join(given)}" if given
+                                                   else ""))
+        return self
+
+
+class CustomsCosts(Strict):
+    """Freight and insurance as customs count them in the customs value (CIF), which can
+    differ from the shipping the shopper pays (free shipping still has a freight cost)."""
+
+    #: Default: the shipping price the shopper pays (net of tax inside it).
+    freight: Cost | None = None
+    #: Default: none.
+    insurance: Cost | None = None
+
+    @model_validator(mode="after")
+    def _parts(self) -> CustomsCosts:
+        for name in ("freight", "insurance"):
+            cost = getattr(self, name)
+            if cost is not None and cost.of_customs_value is not None:
+                raise ValueError(f"{name} cannot be a share of the customs value it is part "
+                                 "of; use amount, of_shipping or of_goods")
+        return self
+
+
+class Addition(Strict):
+    """A cost added to the import tax base (e.g. transport to the first place of destination,
+    EU VAT Directive Art. 86(1)(b)); imports only."""
+
+    name: str = Field(min_length=1, max_length=100)
+    amount: Amount | None = None
+    of_shipping: Rate | None = None
+    of_goods: Rate | None = None
+    of_customs_value: Rate | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Addition:
+        Cost(amount=self.amount, of_shipping=self.of_shipping, of_goods=self.of_goods,
+             of_customs_value=self.of_customs_value)
+        return self
+
+
+#: Parts a tax base may hold: the goods (net of tax inside prices), the shipping the shopper
+#: pays, duty, and, for imports in tax-exclusive markets, the customs value itself.
+TaxBasePart = Literal["goods", "shipping", "duty", "customs_value"]
+BASE_PARTS = ("goods", "shipping", "duty", "customs_value")
+
+
 class TaxComponent(Strict):
     name: str
     rate: RateSchedule
     categories: dict[str, RateSchedule] = Field(default_factory=dict)
     #: ISO 3166-2 regions this component applies to; empty means the whole market.
     regions: tuple[Region, ...] = ()
+    #: In its regions, this component takes the place of the named one (Madeira's VAT rates
+    #: replace Portugal's); elsewhere the named one applies, so no region is required.
+    replaces: str | None = None
+    #: This component's own base: parts (goods, shipping, duty, customs_value) and the names of
+    #: other components it is charged on (a tax chain: India's IGST on value + duty + SWS).
+    #: Default: the market's ``tax.base``.
+    base: tuple[str, ...] | None = None
+    #: The tax is part of its own base ("por dentro", Brazil's ICMS): the base is the other
+    #: parts divided by (1 - rate).
+    includes_itself: bool = False
 
-
-TaxBasePart = Literal["goods", "shipping", "duty"]
+    @model_validator(mode="after")
+    def _replaces(self) -> TaxComponent:
+        if self.replaces is not None and not self.regions:
+            raise ValueError("replaces needs regions: the component replaces another only in "
+                             "its regions")
+        if self.base is not None and not self.base:
+            raise ValueError("base needs at least one part; leave it out for the market's base")
+        return self
 
 
 class TaxSpec(Strict):
@@ -290,6 +380,8 @@ class TaxSpec(Strict):
     waive_at_or_below: MoneySchedule | None = None
     #: Share of the customs value added to the tax base of imports (ZA: "0.10", VAT Act s13).
     import_uplift: RateSchedule | None = None
+    #: Costs added to the tax base of imports (transport to the first place of destination).
+    import_additions: tuple[Addition, ...] = ()
 
     @model_validator(mode="after")
     def _some(self) -> TaxSpec:
@@ -324,6 +416,10 @@ class DutyRule(Strict):
 
 class DutySpec(Strict):
     valuation: Literal["CIF", "FOB"] = "CIF"
+    #: Share of the goods' price their customs value is taken at (Japan values goods imported
+    #: for personal use at 60 % of the overseas retail price: "0.6"). Freight and insurance are
+    #: counted in full.
+    valuation_factor: Annotated[Decimal, BeforeValidator(lambda v: _factor(v))] = Decimal(1)
     rate: RateSchedule = Field(default_factory=lambda: Schedule.always(Decimal(0)))
     rules: tuple[DutyRule, ...] = ()
     #: Duty of this computed amount or less is not collected (e.g. CH: CHF 5).
@@ -332,29 +428,67 @@ class DutySpec(Strict):
 
 
 class Regime(Dated):
-    """How duty and tax are collected for a consignment that passes this regime's test."""
+    """How duty and tax are collected for a consignment that passes this regime's tests."""
 
     id: Id
     name: str
     ship_from: tuple[Country, ...] = ()
+    #: Every item's origin (country where made) is one of these (CUSMA/USMCA goods).
+    origin_in: tuple[Country, ...] = ()
+    #: No item's origin is one of these (items without an origin pass).
+    origin_not_in: tuple[Country, ...] = ()
+    #: Only for destinations in these ISO 3166-2 regions; empty: everywhere in the market.
+    regions: tuple[Region, ...] = ()
     max_value: MoneySchedule | None = None
     #: True: values equal to max_value pass ("up to and including"); False: only below.
     inclusive: bool = True
     value_basis: Literal["consignment", "item"] = "consignment"
     include_shipping: bool = False
     tax: Literal["sale", "import", "none"]
-    duty: Literal["charged", "none", "flat"]
-    flat_duty: MoneySchedule | None = None
+    #: charged: by the market's duty rules; none; per_category: ``per_category_duty`` for each
+    #: tariff category in the parcel; rate: the regime's own ``duty_rate`` on the customs value
+    #: (a simplified or flat-rate assessment), less ``duty_deduction``.
+    duty: Literal["charged", "none", "per_category", "rate"]
+    per_category_duty: MoneySchedule | None = None
     #: Items whose HS codes share this many leading digits are one tariff category.
-    flat_duty_category_digits: int = Field(6, ge=2, le=10)
+    category_digits: int = Field(6, ge=2, le=10)
+    duty_rate: RateSchedule | None = None
+    #: Taken off the duty of ``duty = "rate"`` (Brazil: USD 20), never below zero.
+    duty_deduction: MoneySchedule | None = None
+    #: Overrides the market's ``duty.valuation_factor`` under this regime.
+    valuation_factor: Annotated[Decimal, BeforeValidator(lambda v: _factor(v))] | None = None
     note: str | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            renamed = {"flat_duty": "per_category_duty",
+                       "flat_duty_category_digits": "category_digits"}
+            for old, new in renamed.items():
+                if old in data:
+                    raise ValueError(f"{old} is now {new} (an amount per tariff category); "
+                                     f"rename the key")
+            if data.get("duty") == "flat":
+                raise ValueError('duty = "flat" is now duty = "per_category" (an amount per '
+                                 'tariff category, per_category_duty); for a percentage of '
+                                 'the customs value use duty = "rate" with duty_rate')
+        return data
+
     @model_validator(mode="after")
-    def _flat(self) -> Regime:
-        if self.duty == "flat" and self.flat_duty is None:
-            raise ValueError("duty = \"flat\" needs flat_duty, e.g. \"3.00 EUR\"")
-        if self.duty != "flat" and self.flat_duty is not None:
-            raise ValueError("flat_duty is only used with duty = \"flat\"")
+    def _duty(self) -> Regime:
+        if self.duty == "per_category" and self.per_category_duty is None:
+            raise ValueError('duty = "per_category" needs per_category_duty, e.g. "3.00 EUR"')
+        if self.duty != "per_category" and self.per_category_duty is not None:
+            raise ValueError('per_category_duty is only used with duty = "per_category"')
+        if self.duty == "rate" and self.duty_rate is None:
+            raise ValueError('duty = "rate" needs duty_rate, e.g. "0.60"')
+        if self.duty != "rate" and (self.duty_rate is not None
+                                    or self.duty_deduction is not None):
+            raise ValueError('duty_rate and duty_deduction are only used with duty = "rate"')
+        both = set(self.origin_in) & set(self.origin_not_in)
+        if both:
+            raise ValueError(f"origin_in and origin_not_in both list {sorted(both)}")
         return self
 
 
@@ -395,6 +529,8 @@ class ShippingMethod(Strict):
     free_over: MoneySchedule | None = None
     max_kg: Positive | None = None
     default: bool = False
+    #: Freight and insurance as customs count them (CIF); default: the shipping price.
+    customs: CustomsCosts = Field(default_factory=CustomsCosts)
 
     @model_validator(mode="after")
     def _check(self) -> ShippingMethod:
@@ -494,9 +630,100 @@ class MarketSpec(Strict):
                     if region.split("-")[0] not in self.countries:
                         problems.append(f"tax component {c.name!r} region {region} is not in "
                                         f"countries {list(self.countries)}")
+            problems += _tax_chain_problems(self.tax, exclusive=self.price_display == "exclusive")
+        for r in self.regimes:
+            for region in r.regions:
+                if region.split("-")[0] not in self.countries:
+                    problems.append(f"regime {r.id!r} region {region} is not in countries "
+                                    f"{list(self.countries)}")
+            if (r.valuation_factor is not None and r.valuation_factor < 1
+                    and self.price_display == "inclusive"):
+                problems.append(f"regime {r.id!r}: a valuation factor below 1 needs "
+                                "price_display = \"exclusive\" (tax-inclusive prices would "
+                                "hold more tax than the import owes)")
+        if self.duty.valuation_factor < 1 and self.price_display == "inclusive":
+            problems.append("duty.valuation_factor below 1 needs price_display = \"exclusive\" "
+                            "(tax-inclusive prices would hold more tax than the import owes)")
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+
+def _tax_chain_problems(tax: TaxSpec, *, exclusive: bool) -> list[str]:
+    """Bases that name unknown parts or components, chains that loop, and what only a
+    tax-exclusive market can express (a base on the customs value or on another tax)."""
+    problems: list[str] = []
+    names = [c.name for c in tax.components]
+    if "customs_value" in tax.base and not exclusive:
+        problems.append('tax.base "customs_value" needs price_display = "exclusive": in '
+                        "tax-inclusive markets the base is the displayed price")
+    for c in tax.components:
+        if c.replaces is not None:
+            target = [o for o in tax.components if o.name == c.replaces]
+            if not target:
+                problems.append(f"tax component {c.name!r} replaces {c.replaces!r}, which is "
+                                f"not a component; components: {names}")
+            elif target[0].regions:
+                problems.append(f"tax component {c.name!r} replaces {c.replaces!r}, which "
+                                "applies only in some regions itself; replace a market-wide one")
+        if c.base is None:
+            if c.includes_itself and not exclusive:
+                problems.append(f"tax component {c.name!r}: includes_itself needs "
+                                'price_display = "exclusive"')
+            continue
+        for part in c.base:
+            if part == c.name:
+                problems.append(f"tax component {c.name!r} names itself in its base; a tax "
+                                "that is part of its own base is written includes_itself = "
+                                "true")
+            elif part not in BASE_PARTS and part not in names:
+                hint = did_you_mean(part, [*BASE_PARTS, *names])
+                problems.append(f"tax component {c.name!r}: unknown base part {part!r}; "
+                                f"parts are {', '.join(BASE_PARTS)} or a component name"
+                                + (f" (did you mean {hint!r}?)" if hint else ""))
+        chained = [p for p in c.base if p in names or p == "customs_value"]
+        if (chained or c.includes_itself) and not exclusive:
+            problems.append(f"tax component {c.name!r}: a base on other taxes, on the customs "
+                            "value or on itself needs price_display = \"exclusive\"")
+    # A chain must not loop back (A on B, B on A).
+    deps = {c.name: {p for p in (c.base or ()) if p in names and p != c.name}
+            for c in tax.components}
+    state: dict[str, int] = {}
+
+    def visit(name: str, path: list[str]) -> None:
+        if state.get(name) == 2:
+            return
+        if state.get(name) == 1:
+            loop = [*path[path.index(name):], name]
+            problems.append(f"tax components loop through their bases: {' -> '.join(loop)}")
+            return
+        state[name] = 1
+        for d in sorted(deps[name]):
+            visit(d, [*path, name])
+        state[name] = 2
+
+    for name in names:
+        visit(name, [])
+    return list(dict.fromkeys(problems))
+
+
+def component_order(tax: TaxSpec) -> tuple[int, ...]:
+    """Component indexes in an order where each comes after those its base names."""
+    names = {c.name: i for i, c in enumerate(tax.components)}
+    done: list[int] = []
+
+    def visit(i: int) -> None:
+        if i in done:
+            return
+        for part in tax.components[i].base or ():
+            j = names.get(part)
+            if j is not None and j != i:
+                visit(j)
+        done.append(i)
+
+    for i in range(len(tax.components)):
+        visit(i)
+    return tuple(done)
 
 
 def _overlap(a: Dated, b: Dated) -> bool:

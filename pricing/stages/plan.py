@@ -34,6 +34,7 @@ from pricing.fx import ExchangeRate, RateTable
 from pricing.l10n.formatting import negotiate_locale
 from pricing.markets import Market
 from pricing.markets.schema import (
+    Cost,
     Dated,
     Fee,
     MarketSpec,
@@ -41,6 +42,7 @@ from pricing.markets.schema import (
     Schedule,
     ShippingMethod,
     ShopSpec,
+    component_order,
 )
 from pricing.money import CONTEXT, Money, minor_unit
 
@@ -72,13 +74,21 @@ _MEMO_LIMIT = 512  # per plan: requested locales and item currencies are bounded
 
 @dataclass(frozen=True, slots=True)
 class ComponentPlan:
-    """A tax component in force: its rates by category (standard rate under None)."""
+    """A tax component in force: its rates by category (standard rate under None), and its
+    base: which parts it is charged on and which components' tax (a chain)."""
 
     index: int
     name: str
     rule: str
     rate: Decimal | None
     categories: Mapping[str, Decimal | None]
+    goods: bool = True
+    shipping: bool = True
+    duty: bool = True
+    customs_value: bool = False
+    #: Indexes of the components whose tax is part of this one's base.
+    on: tuple[int, ...] = ()
+    includes_itself: bool = False
 
     @property
     def ship_rate(self) -> Decimal:
@@ -116,9 +126,18 @@ class RegimePlan:
     inclusive: bool
     per_item: bool
     include_shipping: bool
-    #: Flat amount per tariff category (duty = "flat"), in the market currency, rounded.
-    flat_duty_src: Money | None
-    flat_duty: Decimal | None
+    #: Amount per tariff category (duty = "per_category"), in the market currency, rounded.
+    per_category_src: Money | None
+    per_category: Decimal | None
+    #: The regime's own duty rate (duty = "rate") and deduction (exact, market currency).
+    duty_rate: Decimal | None
+    deduction_src: Money | None
+    deduction: Decimal | None
+    #: Share of the goods' price their customs value is taken at under this regime.
+    valuation_factor: Decimal
+    origin_in: frozenset[str]
+    origin_not_in: frozenset[str]
+    regions: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +184,9 @@ class MethodPlan:
     #: Per weight band: its upper limit, its price in the market currency (rounded half-up),
     #: the explanation, and whether the rule's own price is above zero.
     bands: tuple[tuple[Decimal, Decimal, str, bool], ...] = ()
+    #: Freight and insurance as customs count them (None: the shipping price; no insurance).
+    freight: Cost | None = None
+    insurance: Cost | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,7 +290,8 @@ class MarketPlan:
             free_over_src=(fo := m.free_over.at(on) if m.free_over else None),
             free_over=self.to_local(fo) if fo is not None else None,
             bands=tuple((b.up_to_kg, self.to_local(b.price), f"weight band up to {b.up_to_kg} kg",
-                         bool(b.price)) for b in m.bands))
+                         bool(b.price)) for b in m.bands),
+            freight=m.customs.freight, insurance=m.customs.insurance)
             for k, m in spec.shipping.items()}
         default = next((k for k, m in spec.shipping.items() if m.default),
                        next(iter(spec.shipping)))
@@ -282,6 +305,10 @@ class MarketPlan:
         self.tax_goods = "goods" in parts
         self.tax_shipping = "shipping" in parts
         self.tax_duty = "duty" in parts
+        self.additions = (tuple((a.name, Cost(amount=a.amount, of_shipping=a.of_shipping,
+                                               of_goods=a.of_goods,
+                                               of_customs_value=a.of_customs_value))
+                                for a in tax.import_additions) if tax is not None else ())
         self.tax_line_rounding = tax is not None and tax.rounding == "line"
         self.tax_mode = tax.rounding_mode.decimal_mode if tax is not None else ""
         self.tax_waive_src = (tax.waive_at_or_below.at(on) if tax is not None
@@ -290,17 +317,25 @@ class MarketPlan:
                           if self.tax_waive_src is not None else None)
         self.import_uplift = ((tax.import_uplift.at(on) if tax is not None
                                and tax.import_uplift is not None else None) or Decimal(0))
+        names = {c.name: i for i, c in enumerate(tax.components)} if tax is not None else {}
         components = [
             ComponentPlan(index=i, name=c.name, rule=market.rule_ref("tax", "components", i),
                           rate=c.rate.at(on),
-                          categories={k: v.at(on) for k, v in c.categories.items()})
+                          categories={k: v.at(on) for k, v in c.categories.items()},
+                          goods="goods" in (base := c.base or tax.base),
+                          shipping="shipping" in base, duty="duty" in base,
+                          customs_value="customs_value" in base,
+                          on=tuple(names[p] for p in base if p in names),
+                          includes_itself=c.includes_itself)
             for i, c in enumerate(tax.components)] if tax is not None else []
         #: Every component in force, by its index in the rule file.
         self.components_by_index = tuple(components)
+        #: Components in the order their chains need (each after those its base names).
+        order = component_order(tax) if tax is not None else ()
         regions = {r for c in (tax.components if tax else ()) for r in c.regions}
         self._components = {
-            region: tuple(cp for cp, c in zip(components, tax.components, strict=True)
-                          if not c.regions or region in c.regions)
+            region: tuple(sorted((components[i] for i, _ in market.tax_components(region)),
+                                 key=lambda cp: order.index(cp.index)))
             for region in (None, *sorted(regions))} if tax is not None else {None: ()}
         self._std_rate_sum = {
             region: sum((c.rate or Decimal(0) for c in comps), Decimal(0))
@@ -403,13 +438,21 @@ class MarketPlan:
             text = str(limit_src)
             if limit_src.currency != self.currency:
                 text += f" ({limit} {self.currency} at the quote's rate)"
-        flat_src = r.flat_duty.at(self._on) if r.flat_duty else None
+        on = self._on
+        per_cat = r.per_category_duty.at(on) if r.per_category_duty else None
+        deduction = r.duty_deduction.at(on) if r.duty_deduction else None
+        factor = (r.valuation_factor if r.valuation_factor is not None
+                  else self.spec.duty.valuation_factor)
         return RegimePlan(
             regime=r, rule=self.market.rule_ref("regimes", index) if index is not None else None,
             ship_from=frozenset(r.ship_from), limit_src=limit_src, limit=limit,
             limit_text=text, inclusive=r.inclusive, per_item=r.value_basis == "item",
-            include_shipping=r.include_shipping, flat_duty_src=flat_src,
-            flat_duty=self.to_local(flat_src) if flat_src is not None else None)
+            include_shipping=r.include_shipping, per_category_src=per_cat,
+            per_category=self.to_local(per_cat) if per_cat is not None else None,
+            duty_rate=r.duty_rate.at(on) if r.duty_rate else None, deduction_src=deduction,
+            deduction=self.exact(deduction) if deduction is not None else None,
+            valuation_factor=factor, origin_in=frozenset(r.origin_in),
+            origin_not_in=frozenset(r.origin_not_in), regions=frozenset(r.regions))
 
     def _fee(self, index: int, f: Fee) -> FeePlan:
         on = self._on

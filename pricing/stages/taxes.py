@@ -14,6 +14,7 @@ from typing import Any
 
 from pricing.money import Money, split
 from pricing.quote import Charge
+from pricing.stages.customs import Customs
 from pricing.stages.plan import ComponentPlan, MarketPlan, RegimePlan
 
 __all__ = ["Tax", "charge_tax", "no_tax"]
@@ -34,76 +35,120 @@ def charge_tax(plan: MarketPlan, regime: RegimePlan,
                tax_rates: Sequence[Sequence[tuple[ComponentPlan, Decimal]]], *,
                nets: Sequence[Decimal], subtotals: Sequence[Decimal],
                shares: Sequence[Decimal], ship_nets: Sequence[Decimal],
-               duties: Sequence[Decimal]) -> Tax:
+               duties: Sequence[Decimal], customs: Customs) -> Tax:
     """Tax per component and rate, for a regime that collects tax.
 
-    Per line and component: tax inside the displayed goods (and shipping) price is extracted
-    from the net value (``net x rate``), everything else in the base (goods in tax-exclusive
-    markets, duty, the import uplift) is taxed on top. Shipping is taxed at the component's
-    standard rate, whatever the goods' category rate (docs/calculation.md, "Tax").
+    Per line and component (components in chain order): tax inside the displayed goods (and
+    shipping) price is extracted from the net value (``net x rate``); everything else in the
+    component's base (goods in tax-exclusive markets, duty, the customs value, other
+    components' tax, and for imports the uplift and additions) is taxed on top, grossed up by
+    ``1 / (1 - rate)`` for a tax that is part of its own base. Shipping is taxed at the
+    component's standard rate, whatever the goods' category rate (docs/calculation.md).
     """
     n = len(nets)
     cur, unit, mode = plan.currency, plan.unit, plan.tax_mode
     inclusive = plan.inclusive
-    tax_goods, tax_shipping, tax_duty = plan.tax_goods, plan.tax_shipping, plan.tax_duty
     tax_mode = regime.regime.tax
-    uplift = plan.import_uplift if tax_mode == "import" else 0
-    cif = plan.cif
+    importing = tax_mode == "import"
+    uplift = plan.import_uplift if importing else 0
+    additions = _additions(plan, customs, nets=nets, ship_nets=ship_nets) if (
+        importing and plan.additions) else ()
+    values = customs.values
     zero = Decimal(0)
-    # (component index, rate, included in prices?) -> [exact tax per line, base]
+    # (component index, rate, included in prices?) -> [exact tax per line, base, parts]
     groups: dict[tuple[int, Decimal, bool], list[Any]] = {}
+    # Exact tax of each component per line, for the components whose base names it.
+    line_tax: dict[int, list[Decimal]] = {}
+    names = plan.components_by_index
     for li in range(n):
         net, ship = nets[li], shares[li]
         for comp, rate in tax_rates[li]:
             ci = comp.index
+            mine = zero
             on_top = zero
-            if tax_goods:
+            parts: list[tuple[str, Decimal]] = []
+            if comp.goods:
                 if inclusive:
                     g = groups.get(key := (ci, rate, True))
                     if g is None:
-                        g = groups[key] = [[zero] * n, zero]
-                    g[0][li] += net * rate
+                        g = groups[key] = [[zero] * n, zero, {}]
+                    t = net * rate
+                    g[0][li] += t
                     g[1] += subtotals[li]
+                    _part(g[2], "goods", subtotals[li])
+                    mine += t
                 else:
                     on_top = net
-            if tax_shipping and ship:
+                    parts.append(("goods", net))
+            if comp.shipping and ship:
                 ship_rate = comp.ship_rate
                 g = groups.get(key := (ci, ship_rate, inclusive))
                 if g is None:
-                    g = groups[key] = [[zero] * n, zero]
-                g[0][li] += (ship_nets[li] if inclusive else ship) * ship_rate
+                    g = groups[key] = [[zero] * n, zero, {}]
+                t = (ship_nets[li] if inclusive else ship) * ship_rate
+                g[0][li] += t
                 g[1] += ship
-            if tax_duty:
+                _part(g[2], "shipping", ship)
+                mine += t
+            if comp.duty and duties[li]:
                 on_top += duties[li]
-            if uplift:  # a share of the customs value, on top of any price
-                on_top += (net + (ship_nets[li] if cif else 0)) * uplift
+                parts.append(("duty", duties[li]))
+            if comp.customs_value:
+                on_top += values[li]
+                parts.append(("customs_value", values[li]))
+            for j in comp.on:
+                other = line_tax.get(j)
+                if other is not None and other[li]:
+                    on_top += other[li]
+                    parts.append((names[j].name, other[li]))
+            if comp.goods or comp.customs_value:
+                if uplift:  # a share of the customs value, on top of any price
+                    up = values[li] * uplift
+                    on_top += up
+                    parts.append(("uplift", up))
+                for name, amounts in additions:
+                    if amounts[li]:
+                        on_top += amounts[li]
+                        parts.append((name, amounts[li]))
             if on_top:
+                if comp.includes_itself:  # "por dentro": the tax is part of its own base
+                    grossed = on_top / (1 - rate)
+                    parts.append((f"{comp.name} (in its own base)", grossed - on_top))
+                    on_top = grossed
                 g = groups.get(key := (ci, rate, False))
                 if g is None:
-                    g = groups[key] = [[zero] * n, zero]
-                g[0][li] += on_top * rate
+                    g = groups[key] = [[zero] * n, zero, {}]
+                t = on_top * rate
+                g[0][li] += t
                 g[1] += on_top
+                for name, amount in parts:
+                    _part(g[2], name, amount)
+                mine += t
+            if mine:
+                own = line_tax.get(ci)
+                if own is None:
+                    own = line_tax[ci] = [zero] * n
+                own[li] += mine
     results = []
     line_rounding = plan.tax_line_rounding
-    for key, (per_line, base) in groups.items():
+    for key, (per_line, base, parts_sum) in groups.items():
         if line_rounding:
             rounded = [a.quantize(unit, rounding=mode) for a in per_line]
             amount = sum(rounded, zero)
         else:
             amount = sum(per_line, zero).quantize(unit, rounding=mode)
             rounded = split(amount, per_line, unit)
-        results.append((key, amount, base.quantize(unit), rounded))
+        results.append((key, amount, base.quantize(unit), rounded, parts_sum))
     total = sum([r[1] for r in results], zero)
     waived = bool(plan.tax_waive is not None and total and total <= plan.tax_waive)
     word = _REGIME_WORD[tax_mode]
-    payable = plan.payable_import if tax_mode == "import" else "checkout"
+    payable = plan.payable_import if importing else "checkout"
     added = [zero] * n
     included = [zero] * n
-    components = plan.components_by_index
     charges = []
     if len(results) > 1:
         results.sort(key=lambda r: (r[0][0], not r[0][2], r[0][1]))
-    for (ci, rate, inside), amount, base, rounded in results:
+    for (ci, rate, inside), amount, base, rounded, parts_sum in results:
         if waived:
             note = (f"not collected: total tax {total.quantize(unit)} {cur} is at or below "
                     f"{plan.tax_waive_src}")
@@ -118,13 +163,38 @@ def charge_tax(plan: MarketPlan, regime: RegimePlan,
                 acc = added
             for i in range(n):
                 acc[i] += rounded[i]
-        comp = components[ci]
+        comp = names[ci]
         charges.append(Charge(
             kind="tax", name=comp.name, amount=Money(amount.quantize(unit), cur),
             rule=comp.rule, base=Money(base, cur), rate=rate, note=note, included=inside,
-            payable=payable))  # type: ignore[arg-type]
+            payable=payable,  # type: ignore[arg-type]
+            base_parts=tuple((name, Money(v.quantize(unit), cur))
+                             for name, v in parts_sum.items())))
     return Tax(added=tuple([a.quantize(unit) for a in added]),
                included=tuple([a.quantize(unit) for a in included]), charges=tuple(charges))
+
+
+def _part(parts: dict[str, Decimal], name: str, amount: Decimal) -> None:
+    parts[name] = parts.get(name, Decimal(0)) + amount
+
+
+def _additions(plan: MarketPlan, customs: Customs, *, nets: Sequence[Decimal],
+               ship_nets: Sequence[Decimal]) -> tuple[tuple[str, tuple[Decimal, ...]], ...]:
+    """Each import tax addition per line: amounts split by value, shares of each line's
+    shipping, goods or customs value."""
+    out = []
+    for name, cost in plan.additions:
+        if cost.amount is not None:
+            amounts = split(plan.to_local(cost.amount), nets, plan.unit)
+        elif cost.of_shipping is not None:
+            amounts = tuple(s * cost.of_shipping for s in ship_nets)
+        elif cost.of_goods is not None:
+            amounts = tuple(v * cost.of_goods for v in nets)
+        else:
+            share = cost.of_customs_value or Decimal(0)
+            amounts = tuple(v * share for v in customs.values)
+        out.append((name, amounts))
+    return tuple(out)
 
 
 def no_tax(plan: MarketPlan, n: int) -> Tax:
