@@ -57,7 +57,7 @@ def _agree(engines: tuple[Engine, Oracle], request: dict[str, Any], day: date) -
     assert fast == slow
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_compiled_engine_agrees_with_the_oracle_on_random_carts(engines, rules, data) -> None:
     day = data.draw(st.sampled_from(_days(rules)), label="day")
@@ -65,7 +65,7 @@ def test_compiled_engine_agrees_with_the_oracle_on_random_carts(engines, rules, 
     _agree(engines, request, day)
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_compiled_engine_agrees_with_the_oracle_at_thresholds(engines, rules, data) -> None:
     market = data.draw(st.sampled_from(sorted(rules.markets)), label="market")
@@ -74,7 +74,7 @@ def test_compiled_engine_agrees_with_the_oracle_at_thresholds(engines, rules, da
     _agree(engines, request, QUOTE_DAY)
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_compiled_engine_agrees_with_the_oracle_on_bundled_rates(rules, data) -> None:
     # The bundled rates are stale on the quote day: both must warn alike.
