@@ -18,8 +18,10 @@ import pytest
 import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from market_rates import with_round_rates
 
 from pricing import Engine, Quote, load_rules
+from pricing.fx import bundled_rates
 from pricing.money import Money, minor_unit
 from pricing.testing import carts_near_thresholds, check_quote, quote_requests
 
@@ -34,7 +36,8 @@ ANY_MARKET = settings(max_examples=100, deadline=None,
 
 @pytest.fixture(scope="module")
 def engine() -> Engine:
-    return Engine.from_directory(ROOT / "rules")
+    # Bundled rates plus round ones for market currencies they lack (tests/market_rates.py).
+    return Engine.from_directory(ROOT / "rules", rates=with_round_rates(bundled_rates()))
 
 
 def _money_of(quote: Quote) -> list[tuple[str, Money]]:

@@ -15,16 +15,21 @@ import pytest
 from conftest import EASY_RATES, QUOTE_DAY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from market_rates import with_round_rates
 from oracle import Oracle
 
 from pricing import Engine, PricingError
+from pricing.fx import bundled_rates
 from pricing.stages.plan import change_dates
 from pricing.testing import carts_near_thresholds, quote_requests
+
+#: The round test rates, plus round ones for market currencies they lack (tests/market_rates.py).
+RATES = with_round_rates(EASY_RATES)
 
 
 @pytest.fixture(scope="module")
 def engines(rules) -> tuple[Engine, Oracle]:
-    engine = Engine(rules, rates=EASY_RATES, clock=lambda: QUOTE_DAY)
+    engine = Engine(rules, rates=RATES, clock=lambda: QUOTE_DAY)
     return engine, Oracle(engine)
 
 
@@ -56,7 +61,7 @@ def _agree(engines: tuple[Engine, Oracle], request: dict[str, Any], day: date) -
 @given(data=st.data())
 def test_compiled_engine_agrees_with_the_oracle_on_random_carts(engines, rules, data) -> None:
     day = data.draw(st.sampled_from(_days(rules)), label="day")
-    request = data.draw(quote_requests(rules, on=day, rates=EASY_RATES), label="request")
+    request = data.draw(quote_requests(rules, on=day, rates=RATES), label="request")
     _agree(engines, request, day)
 
 
@@ -64,7 +69,7 @@ def test_compiled_engine_agrees_with_the_oracle_on_random_carts(engines, rules, 
 @given(data=st.data())
 def test_compiled_engine_agrees_with_the_oracle_at_thresholds(engines, rules, data) -> None:
     market = data.draw(st.sampled_from(sorted(rules.markets)), label="market")
-    request = data.draw(carts_near_thresholds(rules, market, EASY_RATES, on=QUOTE_DAY),
+    request = data.draw(carts_near_thresholds(rules, market, RATES, on=QUOTE_DAY),
                         label="request")
     _agree(engines, request, QUOTE_DAY)
 
@@ -75,7 +80,8 @@ def test_compiled_engine_agrees_with_the_oracle_on_bundled_rates(rules, data) ->
     # The bundled rates are stale on the quote day: both must warn alike.
     engine = _BUNDLED.get("engine")
     if engine is None:
-        engine = _BUNDLED["engine"] = Engine(rules, clock=lambda: QUOTE_DAY)
+        engine = _BUNDLED["engine"] = Engine(
+            rules, rates=with_round_rates(bundled_rates()), clock=lambda: QUOTE_DAY)
     request = data.draw(quote_requests(rules, on=QUOTE_DAY), label="request")
     _agree((engine, Oracle(engine)), request, QUOTE_DAY)
 

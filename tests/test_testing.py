@@ -22,8 +22,10 @@ import pytest
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument, NoSuchExample
+from market_rates import with_round_rates, write_rates_csv
 
 from pricing import Engine, Quote, RestrictedItemError, load_rules
+from pricing.fx import bundled_rates, load_rates_file
 from pricing.money import precision
 from pricing.testing import (
     carts,
@@ -46,7 +48,8 @@ FAST = settings(max_examples=30, deadline=None,
 
 @pytest.fixture(scope="module")
 def engine() -> Engine:
-    return Engine.from_directory(ROOT / "rules")
+    # Bundled rates plus round ones for market currencies they lack (tests/market_rates.py).
+    return Engine.from_directory(ROOT / "rules", rates=with_round_rates(bundled_rates()))
 
 
 # -- import guard ----------------------------------------------------------------------------
@@ -349,7 +352,16 @@ def _run_tests_of(code: str, name: str) -> list[str]:
     return ran
 
 
-def test_docs_module_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+def _sample_rates(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A rates file pricing every bundled market (tests/market_rates.py), made the engine's
+    default: the bundled ECB table has no rate for many of the markets' currencies."""
+    path = write_rates_csv(with_round_rates(bundled_rates()), tmp_path / "rates.csv")
+    monkeypatch.setattr("pricing.engine.bundled_rates", lambda: load_rates_file(path))
+    return path
+
+
+def test_docs_module_example_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _sample_rates(monkeypatch, tmp_path)
     monkeypatch.chdir(ROOT)
     ran = _run_tests_of(_example("module"), "module")
     assert len(ran) >= 2, ran
@@ -361,13 +373,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_docs_service_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_docs_service_example_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    rates = _sample_rates(monkeypatch, tmp_path)
     code = _example("service")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pricing", "serve", "--rules", "rules", "--port", str(port)],
+        [sys.executable, "-m", "pricing", "serve", "--rules", "rules", "--port", str(port),
+         "--rates", str(rates)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 30
