@@ -483,7 +483,10 @@ def charge_tax(ctx: QuoteContext, work: Sequence[WorkLine], regime: Regime, *,
             rule=market.rule_ref("tax", "components", ci), base=base_m, rate=rate,
             note=note, included=included,
             payable=payable,  # type: ignore[arg-type]
-            base_parts=tuple((k, Money(v.quantize(unit), cur)) for k, v in part_sums.items())))
+            base_parts=tuple((k, Money(v.quantize(unit), cur)) for k, v in sorted(
+                part_sums.items(),
+                key=lambda kv: {"goods": 0, "shipping": 1, "customs_value": 2,
+                                "duty": 3}.get(kv[0], 4)))))
     for w, t, i in zip(work, tax_acc, inc_acc, strict=True):
         w.tax = Money(t.quantize(unit), cur)
         w.included = Money(i.quantize(unit), cur)

@@ -321,21 +321,11 @@ class CustomsCosts(Strict):
         return self
 
 
-class Addition(Strict):
+class Addition(Cost):
     """A cost added to the import tax base (e.g. transport to the first place of destination,
     EU VAT Directive Art. 86(1)(b)); imports only."""
 
     name: str = Field(min_length=1, max_length=100)
-    amount: Amount | None = None
-    of_shipping: Rate | None = None
-    of_goods: Rate | None = None
-    of_customs_value: Rate | None = None
-
-    @model_validator(mode="after")
-    def _one(self) -> Addition:
-        Cost(amount=self.amount, of_shipping=self.of_shipping, of_goods=self.of_goods,
-             of_customs_value=self.of_customs_value)
-        return self
 
 
 #: Parts a tax base may hold: the goods (net of tax inside prices), the shipping the shopper

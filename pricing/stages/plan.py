@@ -305,10 +305,8 @@ class MarketPlan:
         self.tax_goods = "goods" in parts
         self.tax_shipping = "shipping" in parts
         self.tax_duty = "duty" in parts
-        self.additions = (tuple((a.name, Cost(amount=a.amount, of_shipping=a.of_shipping,
-                                               of_goods=a.of_goods,
-                                               of_customs_value=a.of_customs_value))
-                                for a in tax.import_additions) if tax is not None else ())
+        self.additions = (tuple((a.name, a) for a in tax.import_additions)
+                          if tax is not None else ())
         self.tax_line_rounding = tax is not None and tax.rounding == "line"
         self.tax_mode = tax.rounding_mode.decimal_mode if tax is not None else ""
         self.tax_waive_src = (tax.waive_at_or_below.at(on) if tax is not None

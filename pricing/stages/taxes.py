@@ -169,9 +169,17 @@ def charge_tax(plan: MarketPlan, regime: RegimePlan,
             rule=comp.rule, base=Money(base, cur), rate=rate, note=note, included=inside,
             payable=payable,  # type: ignore[arg-type]
             base_parts=tuple((name, Money(v.quantize(unit), cur))
-                             for name, v in parts_sum.items())))
+                             for name, v in sorted(parts_sum.items(), key=_part_order))))
     return Tax(added=tuple([a.quantize(unit) for a in added]),
                included=tuple([a.quantize(unit) for a in included]), charges=tuple(charges))
+
+
+#: The order base parts are shown in; other components and additions follow, as they came.
+_PART_ORDER = {"goods": 0, "shipping": 1, "customs_value": 2, "duty": 3}
+
+
+def _part_order(item: tuple[str, Decimal]) -> int:
+    return _PART_ORDER.get(item[0], 4)
 
 
 def _part(parts: dict[str, Decimal], name: str, amount: Decimal) -> None:
@@ -183,7 +191,7 @@ def _additions(plan: MarketPlan, customs: Customs, *, nets: Sequence[Decimal],
     """Each import tax addition per line: amounts split by value, shares of each line's
     shipping, goods or customs value."""
     out = []
-    for name, cost in plan.additions:
+    for name, cost in plan.additions:  # each an Addition: one of the four kinds
         if cost.amount is not None:
             amounts = split(plan.to_local(cost.amount), nets, plan.unit)
         elif cost.of_shipping is not None:
