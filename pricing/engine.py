@@ -172,7 +172,8 @@ class Engine:
         subtotals = priced.subtotals
 
         # 2. shipping
-        method = plan.method(req.shipping_method)
+        method = plan.method(req.shipping_method, region=req.region,
+                             postal_code=req.postal_code)
         shipped = ship(plan, method, priced.weights, priced.goods)
         shares = shipped.shares
 
@@ -243,7 +244,15 @@ class Engine:
                           tax_included[i], fee_lines[i]),
                  price_note=notes[i])
             for i, item in enumerate(items))
-        m = method.method
+        shipping_method = None
+        if method is not None:
+            m = method.method
+            shipping_method = {
+                "id": method.id, "name": m.name, "days": list(m.days),
+                "delivery": plan.delivery(method, locale),
+                "delivery_dates": plan.delivery_dates(method, day, locale, country=req.country,
+                                                      region=req.region),
+                "weight_kg": str(shipped.weight.normalize()), "rule": method.rule}
         return Quote(
             market=plan.id, currency=cur, locale=locale, locale_chain=chain, date=day,
             rules_version=self.rules.version, incoterm=plan.incoterm,
@@ -252,10 +261,7 @@ class Engine:
                     "tax": regime.regime.tax, "duty": regime.regime.duty, "tests": tests,
                     "rule": regime.rule},
             fx={**plan.fx_fields, "age_days": age, "stale": stale},
-            lines=lines, charges=charges,
-            shipping_method={"id": method.id, "name": m.name, "days": list(m.days),
-                             "delivery": plan.delivery(method, locale),
-                             "weight_kg": str(shipped.weight.normalize())},
+            lines=lines, charges=charges, shipping_method=shipping_method,
             warnings=tuple(warnings), total_amounts=totals,
             labels={c.name: plan.label(c.name, locale) for c in charges}
             if self.labels is not None else {})

@@ -122,10 +122,16 @@ class ItemModel(_Strict):
     title: str | None = Field(None, max_length=500)
 
 
+_POSTAL = r"^[A-Za-z0-9][A-Za-z0-9 -]{0,15}$"
+
+
 class DestinationModel(_Strict):
     country: _Country = Field(json_schema_extra={"type": "string", "example": "DE"})
     region: _Region | None = Field(None, json_schema_extra={"type": "string",
                                                             "example": "US-CA"})
+    postal_code: str | None = Field(None, pattern=_POSTAL,
+                                    description="Postal code; shipping areas match its prefix",
+                                    json_schema_extra={"example": "99501"})
 
 
 class QuoteRequestModel(_Strict):
@@ -172,6 +178,7 @@ class QuoteRequest:
     #: Freight and insurance declared to customs; None: the shipping method's (docs).
     freight: Money | None = None
     insurance: Money | None = None
+    postal_code: str | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> QuoteRequest:
@@ -198,7 +205,7 @@ class QuoteRequest:
                                         f"{m.destination.country}-...")
         return cls(country=m.destination.country, region=region, items=items, market=m.market,
                    locale=m.locale, date=m.date, shipping_method=m.shipping_method,
-                   ship_from=m.ship_from,
+                   ship_from=m.ship_from, postal_code=m.destination.postal_code,
                    freight=Money(m.freight.amount, m.freight.currency) if m.freight else None,
                    insurance=(Money(m.insurance.amount, m.insurance.currency)
                               if m.insurance else None))
@@ -323,7 +330,8 @@ class Quote:
     fx: Mapping[str, Any]
     lines: tuple[Line, ...]
     charges: tuple[Charge, ...]
-    shipping_method: Mapping[str, Any]
+    #: None for a market that quotes duty and tax only.
+    shipping_method: Mapping[str, Any] | None
     warnings: tuple[str, ...] = ()
     #: The totals as bare amounts of the quote currency, keyed as :data:`TOTALS`.
     total_amounts: Mapping[str, Decimal] = field(default_factory=dict)
@@ -375,7 +383,8 @@ class Quote:
             "price_display": self.price_display,
             "regime": dict(self.regime),
             "fx": dict(self.fx),
-            "shipping_method": dict(self.shipping_method),
+            "shipping_method": (dict(self.shipping_method) if self.shipping_method is not None
+                                else None),
             "lines": [{
                 "sku": ln.sku,
                 "title": ln.title,

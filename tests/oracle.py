@@ -24,16 +24,18 @@ from pricing.errors import (
     QuoteRefusedError,
     RequestError,
     RestrictedItemError,
+    ShippingError,
     UnknownShippingMethodError,
     did_you_mean,
 )
 from pricing.fx import RateTable
-from pricing.l10n.formatting import negotiate_locale
+from pricing.l10n.formatting import format_delivery_range, negotiate_locale
 from pricing.markets import Market
 from pricing.markets.schema import Regime, TaxComponent, component_order
 from pricing.money import CONTEXT, Money, Rounding, allocate, minor_unit
 from pricing.quote import Charge, Item, Line, Quote, QuoteRequest, sum_money
-from pricing.stages.shipping import price_shipping  # not compiled: the engine's own
+from pricing.stages.delivery import delivery_window  # calendars: the engine's own
+from pricing.stages.shipping import ShippingPrice, price_shipping  # the engine's own
 
 
 @dataclass(frozen=True, slots=True)
@@ -659,12 +661,16 @@ class Oracle:
         goods = sum_money([w.subtotal for w in work], cur)
 
         # 3. shipping
-        method_id, method = self._method(market, req.shipping_method)
+        method_id, method, ship_rule = self._method(market, req.shipping_method, req.region,
+                                                    req.postal_code)
         total_weight = sum((w.weight for w in work), Decimal(0))
-        priced = price_shipping(method, total_weight, method_id=method_id)
+        if method is None:  # duty and tax only
+            priced = ShippingPrice(Money.zero(cur), "")
+        else:
+            priced = price_shipping(method, total_weight, method_id=method_id)
         shipping = self._to_local(priced.amount, cur)
         ship_note = priced.note
-        free_over = method.free_over.at(day) if method.free_over else None
+        free_over = method.free_over.at(day) if method and method.free_over else None
         if free_over is not None:
             limit = self._to_local(free_over, cur)
             if goods >= limit:
@@ -710,10 +716,9 @@ class Oracle:
                                  else Money.zero(cur))
 
         charges: list[Charge] = []
-        if shipping or method.free_over is not None or priced.amount:
+        if method is not None and (shipping or method.free_over is not None or priced.amount):
             charges.append(Charge(
-                kind="shipping", name=method.name, amount=shipping,
-                rule=market.rule_ref("shipping", method_id),
+                kind="shipping", name=method.name, amount=shipping, rule=ship_rule,
                 base=None, rate=None, note=ship_note))
 
         # 5. customs value and duty
@@ -761,13 +766,21 @@ class Oracle:
             for c in charges:
                 if c.name not in names:
                     names[c.name] = labels.gettext(c.name, locale, default=default)
-            key = (method.days[0], method.days[1], locale, default)
-            delivery = self._delivery.get(key)
-            if delivery is None:  # babel formats the numbers: slow, and always the same
-                delivery = self._delivery[key] = labels.delivered_in(
-                    method.days[0], method.days[1], locale, default=default)
-        else:
-            delivery = f"Delivered in {method.days[0]}–{method.days[1]} days"
+        shipping_method = None
+        if method is not None:
+            if labels is not None:
+                delivery = labels.delivered_in(method.days[0], method.days[1], locale,
+                                               default=spec.default_locale)
+            else:
+                delivery = f"Delivered in {method.days[0]}–{method.days[1]} days"
+            first, last = delivery_window(day, method.days, country=req.country,
+                                          region=req.region)
+            shipping_method = {
+                "id": method_id, "name": method.name, "days": list(method.days),
+                "delivery": delivery,
+                "delivery_dates": {"earliest": first.isoformat(), "latest": last.isoformat(),
+                                   "text": format_delivery_range(first, last, locale)},
+                "weight_kg": str(total_weight.normalize()), "rule": ship_rule}
         return Quote(
             market=market.id, currency=cur, locale=locale, locale_chain=chain, date=day,
             rules_version=rules.version, incoterm=spec.incoterm,
@@ -780,9 +793,7 @@ class Oracle:
                 "source": fx.source, "as_of": fx.as_of.isoformat(), "age_days": age,
                 "stale": stale},
             lines=lines, charges=tuple(charges),
-            shipping_method={"id": method_id, "name": method.name, "days": list(method.days),
-                             "delivery": delivery,
-                             "weight_kg": str(total_weight.normalize())},
+            shipping_method=shipping_method,
             warnings=tuple(warnings),
             total_amounts={k: v.amount for k, v in totals.items()}, labels=names)
 
@@ -794,16 +805,16 @@ class Oracle:
         cur = ctx.currency
         weights = [w.weight for w in work]
         values = [w.net.amount for w in work]
-        customs = method.customs
+        customs = method.customs if method is not None else None
         if req.freight is not None:
             freight = allocate(ctx.to_local(req.freight), weights)
-        elif customs.freight is None:
+        elif customs is None or customs.freight is None:
             freight = [w.ship_net for w in work]
         else:
             freight = self._cost(ctx, customs.freight, work, weights)
         if req.insurance is not None:
             insurance = allocate(ctx.to_local(req.insurance), values)
-        elif customs.insurance is None:
+        elif customs is None or customs.insurance is None:
             insurance = [Money.zero(cur) for _ in work]
         else:
             insurance = self._cost(ctx, customs.insurance, work, values)
@@ -839,20 +850,43 @@ class Oracle:
                 self._local[key] = found
         return found
 
-    def _method(self, market: Market, wanted: str | None) -> tuple[str, Any]:
+    def _method(self, market: Market, wanted: str | None, region: str | None,
+                postal_code: str | None) -> tuple[str, Any, str]:
+        """The method, priced for the destination's area, and its rule reference."""
         methods = market.spec.shipping
         if wanted is not None:
             if wanted not in methods:
                 raise UnknownShippingMethodError(
-                    f"market {market.id!r} has no shipping method {wanted!r}",
+                    f"market {market.id!r} has no shipping method {wanted!r}"
+                    + ("" if methods else ": it quotes duty and tax only"),
                     field="shipping_method", value=wanted, expected=", ".join(methods),
                     suggestion=did_you_mean(wanted, methods))
-            return wanted, methods[wanted]
-        for k, m in methods.items():
-            if m.default:
-                return k, m
-        k = next(iter(methods))
-        return k, methods[k]
+            if not methods[wanted].serves(region):
+                raise ShippingError(
+                    f"shipping method {wanted!r} of market {market.id!r} does not ship to "
+                    f"{region or 'a destination without a region'}", field="shipping_method",
+                    value=wanted, expected=", ".join(
+                        k for k, m in methods.items() if m.serves(region)))
+            key = wanted
+        else:
+            ordered = [k for k, m in methods.items() if m.default] + [
+                k for k, m in methods.items() if not m.default]
+            serving = [k for k in ordered if methods[k].serves(region)]
+            if not serving:
+                if not methods:
+                    return "", None, ""
+                raise ShippingError(
+                    f"no shipping method of market {market.id!r} ships to "
+                    f"{region or 'a destination without a region'}; give destination.region",
+                    field="destination.region", value=region,
+                    expected=", ".join(sorted({r for m in methods.values() for r in m.regions})))
+            key = serving[0]
+        method = methods[key]
+        area = method.area_for(region, postal_code)
+        if area is None:
+            return key, method, market.rule_ref("shipping", key)
+        index = method.areas.index(area)
+        return key, method.priced_for(area), market.rule_ref("shipping", key, "areas", index)
 
     def _exact_local(self, money: Money, cur: str) -> Money:
         if money.currency == cur:

@@ -40,6 +40,8 @@ def quote(engine: Engine, items: list[dict], **extra: object) -> dict:
                "date": DAY, **extra}
     if "region" in request:
         request["destination"]["region"] = request.pop("region")  # type: ignore[index]
+    if "destination_postal" in request:
+        request["destination"]["postal_code"] = request.pop("destination_postal")  # type: ignore[index]
     return engine.quote(request).to_dict()
 
 
@@ -528,3 +530,96 @@ def test_what_inclusive_prices_cannot_hold_is_refused(tmp_path: Path,
                                                       says: str) -> None:
     text = _ORIGIN.replace('price_display = "exclusive"', 'price_display = "inclusive"')
     assert says in _problems(tmp_path, text.replace(*change, 1))
+
+
+# -- shipping by area, markets without shipping, delivery dates ---------------------------------
+
+def test_alaska_and_hawaii_ship_at_their_own_prices_and_times(engine: Engine) -> None:
+    # rules/markets/us.toml: the standard method's area for US-AK and US-HI (sample prices):
+    # 0.5 kg -> 19.99 USD instead of 9.99, 7-14 days instead of 5-9.
+    cart = [item("A", "20.00", "USD")]
+    mainland = quote(engine, cart, country="US", region="US-CA")
+    alaska = quote(engine, cart, country="US", region="US-AK")
+    assert amount(mainland["totals"]["shipping"]) == D("9.99")
+    assert amount(alaska["totals"]["shipping"]) == D("19.99")
+    assert alaska["shipping_method"]["days"] == [7, 14]
+    assert alaska["shipping_method"]["rule"] == "markets/us.toml#shipping.standard.areas[0]"
+
+
+def test_delivery_dates_skip_weekends_and_the_destinations_holidays(engine: Engine) -> None:
+    # Ordered Monday 2026-11-23 in California, 5-9 business days. Thanksgiving (Thu 26 Nov)
+    # is a federal holiday and the day after (Fri 27) a California state holiday (Cal. Gov.
+    # Code 6700), so: Tue 24 (1), Wed 25 (2), Mon 30 (3), Tue 1 Dec (4), Wed 2 (5); then
+    # Thu 3 (6), Fri 4 (7), Mon 7 (8), Tue 8 (9).
+    q = quote(engine, [item("A", "20.00", "USD")], country="US", region="US-CA")
+    dates = q["shipping_method"]["delivery_dates"]
+    assert (dates["earliest"], dates["latest"]) == ("2026-12-02", "2026-12-08")
+    # New York keeps no day-after-Thanksgiving holiday: Fri 27 counts, so the window starts a
+    # day earlier: 24 (1), 25 (2), 27 (3), 30 (4), 1 Dec (5).
+    ny = quote(engine, [item("A", "20.00", "USD")], country="US", region="US-NY")
+    assert ny["shipping_method"]["delivery_dates"]["earliest"] == "2026-12-01"
+
+
+_NO_SHIPPING = """\
+id = "m"
+name = "Duty and tax only"
+countries = ["DE"]
+currency = "EUR"
+locales = ["de_DE"]
+default_locale = "de_DE"
+price_display = "exclusive"
+incoterm = "DDP"
+
+[[tax.components]]
+name = "VAT"
+rate = "0.19"
+
+[duty]
+rate = "0.10"
+"""
+
+
+def test_a_market_without_shipping_quotes_duty_and_tax_only(tmp_path: Path) -> None:
+    # EUR 100.00, no shipping: duty 10 % = 10.00; VAT 19 % of (100.00 + 10.00) = 20.90;
+    # total 130.90. No shipping method, no delivery estimate.
+    engine = Engine(load_rules(write_rules(tmp_path, _NO_SHIPPING)), rates=EASY_RATES,
+                    clock=lambda: QUOTE_DAY)
+    q = quote(engine, [item("A", "100.00")])
+    assert q["shipping_method"] is None
+    assert [c["kind"] for c in q["charges"]] == ["duty", "tax"]
+    assert amount(q["totals"]["total"]) == D("130.90")
+    with pytest.raises(Exception, match="quotes duty and tax only"):
+        quote(engine, [item("A", "100.00")], shipping_method="standard")
+
+
+_AREAS = _NO_SHIPPING + """
+[shipping.standard]
+name = "Standard"
+days = [2, 4]
+base = "5.00 EUR"
+exclude_regions = ["DE-HH"]
+areas = [{ postcodes = ["18565", "25"], base = "12.00 EUR", days = [3, 6] }]
+
+[shipping.city]
+name = "City courier"
+days = [0, 1]
+base = "9.00 EUR"
+regions = ["DE-HH"]
+"""
+
+
+def test_postcode_areas_and_methods_by_region(tmp_path: Path) -> None:
+    engine = Engine(load_rules(write_rules(tmp_path, _AREAS)), rates=EASY_RATES,
+                    clock=lambda: QUOTE_DAY)
+    cart = [item("A", "100.00")]
+    berlin = quote(engine, cart, region="DE-BE")
+    assert amount(berlin["totals"]["shipping"]) == D("5.00")
+    # Hiddensee (18565) and the North Frisian islands (25...) at the island price:
+    island = quote(engine, cart, region="DE-MV", destination_postal="18565")
+    assert amount(island["totals"]["shipping"]) == D("12.00")
+    assert island["shipping_method"]["days"] == [3, 6]
+    # Hamburg: the standard method does not ship there, the city courier does.
+    hamburg = quote(engine, cart, region="DE-HH")
+    assert hamburg["shipping_method"]["id"] == "city"
+    with pytest.raises(Exception, match="does not ship to DE-HH"):
+        quote(engine, cart, region="DE-HH", shipping_method="standard")

@@ -47,6 +47,7 @@ __all__ = [
     "Regime",
     "Restriction",
     "Schedule",
+    "ShippingArea",
     "ShippingMethod",
     "ShopSpec",
     "TaxComponent",
@@ -510,6 +511,45 @@ class Band(Strict):
     price: Amount
 
 
+def _days_and_bands(days: tuple[int, int] | None, bands: tuple[Band, ...]) -> None:
+    if days is not None and not 0 <= days[0] <= days[1]:
+        raise ValueError(f"days {list(days)} must be [min, max] with 0 <= min <= max")
+    limits = [b.up_to_kg for b in bands]
+    if limits != sorted(set(limits)):
+        raise ValueError("bands must be in increasing up_to_kg order, without repeats")
+
+
+_POSTCODE = re.compile(r"[A-Z0-9]{1,10}")
+
+
+def _postcode_prefix(v: Any) -> str:
+    if not isinstance(v, str) or not _POSTCODE.fullmatch(v.replace(" ", "").upper()):
+        raise ValueError(f"{v!r} is not a postcode prefix; use letters and digits, e.g. \"99\" "
+                         "or \"BT\"")
+    return v.replace(" ", "").upper()
+
+
+class ShippingArea(Strict):
+    """Where a method ships at other prices or times: regions (US-AK, CA-NU) or postcode
+    prefixes (remote areas). The area's pricing replaces the method's; days too when given."""
+
+    regions: tuple[Region, ...] = ()
+    postcodes: tuple[Annotated[str, BeforeValidator(_postcode_prefix)], ...] = ()
+    bands: tuple[Band, ...] = ()
+    base: Amount | None = None
+    per_kg: Amount | None = None
+    days: tuple[int, int] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> ShippingArea:
+        if not self.regions and not self.postcodes:
+            raise ValueError("an area needs regions or postcodes")
+        if not self.bands and self.base is None and self.per_kg is None:
+            raise ValueError("an area needs bands, base or per_kg (its own prices)")
+        _days_and_bands(self.days, self.bands)
+        return self
+
+
 class ShippingMethod(Strict):
     name: str
     days: tuple[int, int]
@@ -521,17 +561,47 @@ class ShippingMethod(Strict):
     default: bool = False
     #: Freight and insurance as customs count them (CIF); default: the shipping price.
     customs: CustomsCosts = Field(default_factory=CustomsCosts)
+    #: Only to these ISO 3166-2 regions (empty: the whole market) / never to these.
+    regions: tuple[Region, ...] = ()
+    exclude_regions: tuple[Region, ...] = ()
+    #: Other prices (and times) for some regions or postcode prefixes; the first match wins.
+    areas: tuple[ShippingArea, ...] = ()
 
     @model_validator(mode="after")
     def _check(self) -> ShippingMethod:
         if not self.bands and self.base is None and self.per_kg is None:
             raise ValueError("a shipping method needs bands, base or per_kg")
-        if not 0 <= self.days[0] <= self.days[1]:
-            raise ValueError(f"days {list(self.days)} must be [min, max] with 0 <= min <= max")
-        limits = [b.up_to_kg for b in self.bands]
-        if limits != sorted(set(limits)):
-            raise ValueError("bands must be in increasing up_to_kg order, without repeats")
+        _days_and_bands(self.days, self.bands)
+        both = set(self.regions) & set(self.exclude_regions)
+        if both:
+            raise ValueError(f"regions and exclude_regions both list {sorted(both)}")
         return self
+
+    def serves(self, region: str | None) -> bool:
+        """Whether this method ships to ``region`` (a method limited to some regions needs
+        one of them)."""
+        if region in self.exclude_regions:
+            return False
+        return not self.regions or region in self.regions
+
+    def area_for(self, region: str | None, postcode: str | None) -> ShippingArea | None:
+        """The first area whose regions hold ``region`` or whose prefixes start
+        ``postcode``."""
+        code = postcode.replace(" ", "").upper() if postcode else None
+        for area in self.areas:
+            if region is not None and region in area.regions:
+                return area
+            if code and any(code.startswith(p) for p in area.postcodes):
+                return area
+        return None
+
+    def priced_for(self, area: ShippingArea | None) -> ShippingMethod:
+        """This method with ``area``'s prices and days (itself without an area)."""
+        if area is None:
+            return self
+        return self.model_copy(update={"bands": area.bands, "base": area.base,
+                                       "per_kg": area.per_kg,
+                                       "days": area.days or self.days, "areas": ()})
 
 
 class Restriction(Strict):
@@ -570,7 +640,8 @@ class MarketSpec(Strict):
     duty: DutySpec = Field(default_factory=DutySpec)
     regimes: tuple[Regime, ...] = ()
     fees: tuple[Fee, ...] = ()
-    shipping: dict[Id, ShippingMethod]
+    #: Empty: the market quotes duty and tax only (no shipping charge).
+    shipping: dict[Id, ShippingMethod] = Field(default_factory=dict)
     restrictions: tuple[Restriction, ...] = ()
     #: Public sources of the facts in this file, each with the date it was checked.
     sources: tuple[str, ...] = ()
@@ -579,7 +650,8 @@ class MarketSpec(Strict):
 
     @model_validator(mode="after")
     def _coherent(self) -> MarketSpec:
-        problems = [f"{k} needs at least one entry" for k in ("countries", "locales", "shipping")
+        # No shipping methods is allowed: a market that only quotes duty and tax.
+        problems = [f"{k} needs at least one entry" for k in ("countries", "locales")
                     if not getattr(self, k)]
         if self.incoterm == "DAP" and self.price_display == "inclusive":
             problems.append("incoterm DAP needs price_display = \"exclusive\": under DAP import "
@@ -621,6 +693,12 @@ class MarketSpec(Strict):
                         problems.append(f"tax component {c.name!r} region {region} is not in "
                                         f"countries {list(self.countries)}")
             problems += _tax_chain_problems(self.tax, exclusive=self.price_display == "exclusive")
+        for mid, m in self.shipping.items():
+            listed = [*m.regions, *m.exclude_regions, *(r for a in m.areas for r in a.regions)]
+            for region in listed:
+                if region.split("-")[0] not in self.countries:
+                    problems.append(f"shipping.{mid}: region {region} is not in countries "
+                                    f"{list(self.countries)}")
         for r in self.regimes:
             for region in r.regions:
                 if region.split("-")[0] not in self.countries:

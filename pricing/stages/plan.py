@@ -27,11 +27,12 @@ from pricing.endings import PriceEnding
 from pricing.errors import (
     MissingRateError,
     RestrictedItemError,
+    ShippingError,
     UnknownShippingMethodError,
     did_you_mean,
 )
 from pricing.fx import ExchangeRate, RateTable
-from pricing.l10n.formatting import negotiate_locale
+from pricing.l10n.formatting import format_delivery_range, negotiate_locale
 from pricing.markets import Market
 from pricing.markets.schema import (
     Cost,
@@ -40,11 +41,13 @@ from pricing.markets.schema import (
     MarketSpec,
     Regime,
     Schedule,
+    ShippingArea,
     ShippingMethod,
     ShopSpec,
     component_order,
 )
 from pricing.money import CONTEXT, Money, minor_unit
+from pricing.stages.delivery import delivery_window
 
 __all__ = [
     "ComponentPlan",
@@ -187,6 +190,8 @@ class MethodPlan:
     #: Freight and insurance as customs count them (None: the shipping price; no insurance).
     freight: Cost | None = None
     insurance: Cost | None = None
+    #: Each area of the method with the method priced for it.
+    areas: tuple[tuple[ShippingArea, MethodPlan], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +268,7 @@ class MarketPlan:
         self._locale_memo: dict[str | None, tuple[str, tuple[str, ...]]] = {}
         self._label_memo: dict[tuple[str, str], str] = {}
         self._delivery_memo: dict[tuple[str, str], str] = {}
+        self._dates_memo: dict[tuple[Any, ...], dict[str, str]] = {}
 
         # prices
         p = spec.pricing
@@ -285,17 +291,10 @@ class MarketPlan:
             for i, r in enumerate(spec.restrictions))
 
         # shipping
-        self.methods = {k: MethodPlan(
-            id=k, method=m, rule=market.rule_ref("shipping", k),
-            free_over_src=(fo := m.free_over.at(on) if m.free_over else None),
-            free_over=self.to_local(fo) if fo is not None else None,
-            bands=tuple((b.up_to_kg, self.to_local(b.price), f"weight band up to {b.up_to_kg} kg",
-                         bool(b.price)) for b in m.bands),
-            freight=m.customs.freight, insurance=m.customs.insurance)
-            for k, m in spec.shipping.items()}
-        default = next((k for k, m in spec.shipping.items() if m.default),
-                       next(iter(spec.shipping)))
-        self.default_method = self.methods[default]
+        self.methods = {k: self._method(k, m) for k, m in spec.shipping.items()}
+        #: The default method first, then the others in file order (None: no shipping).
+        self._method_order = tuple(sorted(self.methods.values(),
+                                          key=lambda mp: not mp.method.default))
 
         # tax
         tax = spec.tax
@@ -452,6 +451,19 @@ class MarketPlan:
             valuation_factor=factor, origin_in=frozenset(r.origin_in),
             origin_not_in=frozenset(r.origin_not_in), regions=frozenset(r.regions))
 
+    def _method(self, key: str, m: ShippingMethod, *, area: int | None = None) -> MethodPlan:
+        fo = m.free_over.at(self._on) if m.free_over else None
+        rule = self.market.rule_ref("shipping", key) if area is None else \
+            self.market.rule_ref("shipping", key, "areas", area)
+        return MethodPlan(
+            id=key, method=m, rule=rule, free_over_src=fo,
+            free_over=self.to_local(fo) if fo is not None else None,
+            bands=tuple((b.up_to_kg, self.to_local(b.price), f"weight band up to {b.up_to_kg} kg",
+                         bool(b.price)) for b in m.bands),
+            freight=m.customs.freight, insurance=m.customs.insurance,
+            areas=tuple((a, self._method(key, m.priced_for(a), area=i))
+                        for i, a in enumerate(m.areas)) if area is None else ())
+
     def _fee(self, index: int, f: Fee) -> FeePlan:
         on = self._on
         amount = f.amount.at(on) if f.amount is not None else None
@@ -484,15 +496,40 @@ class MarketPlan:
                 return found
         return self._duty_general.find(hs_code)
 
-    def method(self, wanted: str | None) -> MethodPlan:
+    def method(self, wanted: str | None, *, region: str | None = None,
+               postal_code: str | None = None) -> MethodPlan | None:
+        """The shipping method for a destination, priced for its area: the one asked for,
+        else the default, else the first that ships there; None for a market without
+        shipping (duty and tax only)."""
         if wanted is None:
-            return self.default_method
-        found = self.methods.get(wanted)
-        if found is None:
-            raise UnknownShippingMethodError(
-                f"market {self.id!r} has no shipping method {wanted!r}",
-                field="shipping_method", value=wanted, expected=", ".join(self.methods),
-                suggestion=did_you_mean(wanted, self.methods))
+            found = next((mp for mp in self._method_order if mp.method.serves(region)), None)
+            if found is None:
+                if not self.methods:
+                    return None
+                raise ShippingError(
+                    f"no shipping method of market {self.id!r} ships to "
+                    f"{region or 'a destination without a region'}; give destination.region",
+                    field="destination.region", value=region,
+                    expected=", ".join(sorted({r for mp in self.methods.values()
+                                               for r in mp.method.regions})))
+        else:
+            found = self.methods.get(wanted)
+            if found is None:
+                raise UnknownShippingMethodError(
+                    f"market {self.id!r} has no shipping method {wanted!r}"
+                    + ("" if self.methods else ": it quotes duty and tax only"),
+                    field="shipping_method", value=wanted, expected=", ".join(self.methods),
+                    suggestion=did_you_mean(wanted, self.methods))
+            if not found.method.serves(region):
+                raise ShippingError(
+                    f"shipping method {wanted!r} of market {self.id!r} does not ship to "
+                    f"{region or 'a destination without a region'}", field="shipping_method",
+                    value=wanted, expected=", ".join(
+                        k for k, mp in self.methods.items() if mp.method.serves(region)))
+        if found.areas:
+            area = found.method.area_for(region, postal_code)
+            if area is not None:
+                return next(mp for a, mp in found.areas if a is area)
         return found
 
     def locale_for(self, requested: str | None) -> tuple[str, tuple[str, ...]]:
@@ -520,7 +557,7 @@ class MarketPlan:
 
     def delivery(self, method: MethodPlan, locale: str) -> str:
         """"Delivered in 3–5 days" for ``method`` in ``locale``."""
-        key = (method.id, locale)
+        key = (method.rule, locale)
         found = self._delivery_memo.get(key)
         if found is None:
             lo, hi = method.method.days
@@ -530,6 +567,22 @@ class MarketPlan:
             if len(self._delivery_memo) < _MEMO_LIMIT:
                 self._delivery_memo[key] = found
         return found
+
+    def delivery_dates(self, method: MethodPlan, day: date, locale: str, *, country: str,
+                       region: str | None) -> dict[str, str]:
+        """The delivery window as dates (business days from ``day``, skipping the
+        destination's weekends and public holidays) and as the locale writes it."""
+        key = (method.rule, day, locale, country, region)
+        found = self._dates_memo.get(key)
+        if found is None:
+            first, last = delivery_window(day, method.method.days, country=country,
+                                          region=region)
+            found = {"earliest": first.isoformat(), "latest": last.isoformat(),
+                     "text": format_delivery_range(first, last, locale)}
+            if len(self._dates_memo) >= _MEMO_LIMIT:
+                self._dates_memo.clear()  # a new quote day: yesterday's windows are done
+            self._dates_memo[key] = found
+        return dict(found)
 
     def check_restrictions(self, items: Any) -> None:
         """Refuse the first item a ``[[restrictions]]`` entry forbids."""

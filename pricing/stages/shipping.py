@@ -74,8 +74,8 @@ class Shipping:
     charge: Charge | None
 
 
-def ship(plan: MarketPlan, method: MethodPlan, weights: Sequence[Decimal], goods: Decimal
-         ) -> Shipping:
+def ship(plan: MarketPlan, method: MethodPlan | None, weights: Sequence[Decimal],
+         goods: Decimal) -> Shipping:
     """Price ``method`` for the lines' ``weights`` and ``goods`` (the subtotal as displayed).
 
     Goods at or over the method's ``free_over`` (converted at the quote's rate) ship free.
@@ -83,6 +83,9 @@ def ship(plan: MarketPlan, method: MethodPlan, weights: Sequence[Decimal], goods
     duty and tax on it) between lines whenever a price changed.
     """
     total_weight = sum(weights, Decimal(0))
+    if method is None:  # a market that quotes duty and tax only
+        return Shipping(amount=plan.zero, shares=(plan.zero,) * len(weights),
+                        weight=total_weight, charge=None)
     spec = method.method
     # A weight band's price is compiled, already in the local currency; anything else (above
     # the last band, base + per kg, over the limit) is priced here.
