@@ -593,3 +593,42 @@ def test_cambodia_usd_50_de_minimis_and_import(engine: Engine) -> None:
     t = totals(q)
     assert (t["duties"], t["taxes"], t["included_taxes"], t["total"]) == (
         D("49063.64"), D("4906.36"), D("32709.09"), D("413770.00"))
+
+
+# -- facts of existing markets resolved for issue 11 (item 9) ----------------------------------
+
+@pytest.mark.parametrize(("on", "limit"), [
+    (date(2022, 12, 31), "1000.00 AED"),  # GCC guide / Dubai Customs before Notice 5/2022
+    (date(2023, 1, 1), "300.00 AED"),  # Dubai Customs Notice 5/2022 from 2023-01-01
+    (date(2023, 3, 1), "1000.00 AED"),  # Dubai Customs: Notice 5/2022 para. 2(a) suspended
+])
+def test_uae_duty_threshold_by_date(rules: RuleSet, on: date, limit: str) -> None:
+    regime = regime_on(rules, "ae", "low-value", on)
+    assert regime.max_value is not None and regime.max_value.at(on) == Money.parse(limit)
+    assert (regime.tax, regime.duty) == ("import", "none")  # VAT on every import
+
+
+def test_saudi_duty_threshold_is_strictly_below_sar_1000_with_shipping(rules: RuleSet) -> None:
+    # ZATCA via Saudi Gazette 2021-09: total value (goods and shipping) less than SAR 1,000.
+    regime = regime_on(rules, "sa", "low-value", DAY)
+    assert regime.max_value is not None and regime.max_value.at(DAY) == Money.parse("1000 SAR")
+    assert (regime.inclusive, regime.include_shipping) == (False, True)
+    assert (regime.tax, regime.duty) == ("import", "none")
+
+
+@pytest.mark.parametrize("market_id", ["nz", "za", "in", "sa", "ae"])
+def test_placeholder_duty_rates_of_existing_markets_are_flagged(rules: RuleSet,
+                                                                 market_id: str) -> None:
+    assert "duty.rate" in {u.key for u in rules.market(market_id).spec.unconfirmed}
+
+
+def test_french_small_parcel_tax_is_flagged_per_article(rules: RuleSet) -> None:
+    # Loi de finances pour 2026: EUR 2 per article de marchandise, not per unit.
+    assert "fees[0].per_item" in {u.key for u in rules.market("fr").spec.unconfirmed}
+
+
+def test_slovak_books_at_5_percent(rules: RuleSet) -> None:
+    # The Slovak Spectator / DLA Piper: books 5 % from 2025-01-01 (not the 23 % first adopted).
+    tax = rules.market("sk").spec.tax
+    assert tax is not None
+    assert tax.components[0].categories["books"].at(date(2025, 1, 1)) == D("0.05")
