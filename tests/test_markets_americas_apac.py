@@ -241,6 +241,17 @@ def test_de_minimis(rules: RuleSet, market_id: str, regime_id: str, on: date, li
     assert (regime.value_basis, regime.tax, regime.duty) == (basis, tax, duty)
 
 
+@pytest.mark.parametrize(("market_id", "regime_id", "rate"), [
+    ("pe", "express", "0.04"),  # SUNAT: 4 % ad valorem for express shipments USD 200-2,000
+    ("co", "courier", "0.10"),  # DIAN: 10 % of tariff items 98.07.10 / 98.07.20
+])
+def test_courier_regimes_carry_their_own_duty_rate(rules: RuleSet, market_id: str,
+                                                   regime_id: str, rate: str) -> None:
+    regime = regime_on(rules, market_id, regime_id, DAY)
+    assert regime.duty == "rate" and regime.duty_rate is not None
+    assert regime.duty_rate.at(DAY) == D(rate)
+
+
 def test_thresholds_that_ended_are_gone(rules: RuleSet) -> None:
     # Thai Customs: from 2026-01-01 duty and VAT are due from THB 1.
     assert not [r for r in rules.market("th").spec.regimes
@@ -326,6 +337,15 @@ def test_colombia_courier_from_the_us_and_from_elsewhere(engine: Engine) -> None
     t = totals(q)
     assert (t["total"], t["included_taxes"], t["duties"]) == (
         D("359800.00"), D("57447.06"), D("0.00"))
+    q = quote(engine, "CO", line("999900.00", "COP"), ship_from="CN")
+    # 999,900 >= 600,000: free shipping. 999,900 / 1.19 = 840,252.10 > 818,181.82: courier
+    # regime, its own 10 % (tariff items 98.07): 840,252.1008 x 0.10 = 84,025.21
+    # IVA on duty: 84,025.21 x 0.19 = 15,964.7899 -> 15,964.79
+    # IVA inside: 999,900 x 0.19 / 1.19 = 159,647.8992 -> 159,647.90; total 1,099,890.00
+    assert q.regime["id"] == "courier"
+    t = totals(q)
+    assert (t["duties"], t["taxes"], t["included_taxes"], t["total"]) == (
+        D("84025.21"), D("15964.79"), D("159647.90"), D("1099890.00"))
 
 
 def test_peru_express_shipment_between_usd_200_and_2000(engine: Engine) -> None:
