@@ -504,6 +504,16 @@ def test_malaysia_low_value_goods_tax_at_sale(engine: Engine) -> None:
     t = totals(q)
     assert (t["total"], t["included_taxes"], t["duties"]) == (
         D("149.80"), D("9.08"), D("0.00"))
+    q = quote(engine, "MY", line("399.90", "MYR", kg="8"), on=date(2023, 6, 1))
+    # 2023, before LVG: 8 kg -> 10 kg band 159.90 (free only from 400.00 of goods).
+    # CIF: 399.90 / 1.10 + 159.90 = 523.45 > RM500: import. Duty 5 % = 26.1727 -> 26.17
+    # sales tax inside the goods: 399.90 x 0.10 / 1.10 = 36.3545 -> 36.35
+    # on top: (duty 26.17 + freight added back 159.90) x 0.10 = 18.607 -> 18.61
+    # total: 399.90 + 159.90 + 26.17 + 18.61 = 604.58
+    assert q.regime["id"] == "import"
+    t = totals(q)
+    assert (t["duties"], t["taxes"], t["included_taxes"], t["total"]) == (
+        D("26.17"), D("18.61"), D("36.35"), D("604.58"))
 
 
 def test_thailand_duty_from_the_first_baht_in_2026(engine: Engine) -> None:
