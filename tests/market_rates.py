@@ -1,10 +1,10 @@
 """Round exchange rates for market currencies the bundled rate table cannot price.
 
 The bundled table is the ECB reference rates plus official pegs (pricing/data): it has no rate for
-most of the currencies of the markets added for issue 16 (UAH, RSD, KZT, NGN, XOF, ...). Tests that
-quote every bundled market extend it with these round rates (units per 1 EUR, chosen for easy
-arithmetic, not market rates), so that each market is exercised; a merchant serving those markets
-needs a rates file that has them (``pricing rates update --from FILE``).
+most of the currencies of the markets added for issue 16 (UAH, RSD, KZT, NGN, XOF, ARS, VND,
+...). Tests that quote every bundled market extend it with these round rates (units per 1 EUR,
+chosen for easy arithmetic, not market rates), so that each market is exercised; a merchant
+serving those markets needs a rates file that has them (``pricing rates update --from FILE``).
 """
 
 from __future__ import annotations
@@ -20,8 +20,12 @@ ROUND_RATES: dict[str, str] = {
     "MDL": "20.00", "MKD": "60.00", "MUR": "50.00", "NGN": "1600.00", "QAR": "4.00",
     "RSD": "117", "TND": "3.500", "TZS": "3000.00", "UAH": "50.00", "UGX": "4000",
     "XOF": "650",
+    "ARS": "1500", "BDT": "130", "BOB": "7.50", "CLP": "1000", "COP": "4500", "CRC": "550",
+    "DOP": "70", "GTQ": "8.50", "JMD": "170", "KHR": "4500", "LKR": "330", "PEN": "4.00",
+    "PKR": "300", "PYG": "8000", "TWD": "35", "UYU": "45", "VND": "28000",
     # In the bundled table, but not in conftest.EASY_RATES:
     "ILS": "4.00", "ISK": "150", "JOD": "0.780", "OMR": "0.420", "TRY": "50.00",
+    "HKD": "8.50", "IDR": "18000", "MYR": "5.00", "PHP": "65", "THB": "40",
 }
 
 

@@ -156,11 +156,13 @@ def test_standard_rate(rules: RuleSet, market_id: str, on: date, expected: str) 
 
 
 def _facts_in_market_modules() -> set[str]:
-    """Markets whose dated standard rate is checked in a tests/test_markets_*.py fact table."""
+    """Markets whose dated standard rate is checked in a tests/test_markets_*.py fact table, or
+    that such a module checks levy no VAT, GST or sales tax (its UNTAXED tuple)."""
     found: set[str] = set()
     for path in sorted(Path(__file__).parent.glob("test_markets_*.py")):
         module = importlib.import_module(path.stem)
         found |= {row[0] for row in getattr(module, "STANDARD_RATES", ())}
+        found |= set(getattr(module, "UNTAXED", ()))
     return found
 
 
