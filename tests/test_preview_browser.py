@@ -6,7 +6,8 @@ No browser is downloaded (nothing but the package registries is reachable): .ci/
 the run ends with a banner saying so (tests/conftest.py); with CI=true a missing browser is a
 failure. Screenshots go to tests/artifacts/ (git-ignored).
 
-The whole module takes about 10-15 s: one browser for all tests, one server.
+The whole module takes about 8 s on a 2-core machine: one browser and one server for all
+tests but the last, which needs rules that fail to reload.
 """
 
 from __future__ import annotations
@@ -35,9 +36,6 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-dev-shm-usage", "--lang=en-US")
 WAIT = 15  # seconds for anything the page does; the page's own request timeout is 15 s
 
-#: Set when the browser tests were skipped, for the banner at the end of the run.
-SKIPPED_BECAUSE: list[str] = []
-
 
 def _missing() -> str | None:
     try:
@@ -57,7 +55,6 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true and the browser tests cannot run: {why}; .ci/run must "
                         "install chromium and chromium-driver", pytrace=False)
-        SKIPPED_BECAUSE.append(why)
         pytest.skip(f"BROWSER TESTS DID NOT RUN: {why}")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -273,6 +270,10 @@ def test_usable_on_a_phone(browser, server, api):
     try:
         open_page(browser, server, f"?market=de&date={DAY}")
         assert quote_now(browser).startswith("Quoted")
+        # The results, below the form on a phone, are brought into view.
+        wait_for(browser, lambda d: d.execute_script(
+            "return Math.abs(document.getElementById('results').getBoundingClientRect().top)"
+            " < 2"), "the quote was not scrolled into view")
         # Nothing wider than the screen: the page never scrolls sideways (tables scroll in
         # their own box).
         widths = browser.execute_script(
@@ -334,3 +335,38 @@ for (const el of document.body.querySelectorAll('*')) {
 }
 return out;
 """
+
+
+def test_the_pages_arithmetic_is_exact(browser, server):
+    """The page adds and shows amounts from the quote's decimal strings, never through a
+    float: 0.1 + 0.2 is 0.30000000000000004 in binary, and 0.0725 * 100 is 7.249999999999999."""
+    open_page(browser, server, "?market=de")
+    got = browser.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        import('./preview/assets/amounts.js').then(m => done([
+          m.sum(['0.10', '0.20']), m.sum(['19.99', '0.01', '-5']), m.subtract('100', '0.01'),
+          m.percent('0.0725'), m.percent('0.09975'), m.percent('0.2'), m.percent('1'),
+          m.percent('0.100'), m.compare('1.10', '1.1'), m.sum(['9007199254740993.01', '0.01']),
+        ])).catch(e => done(String(e)));""")
+    assert got == ["0.30", "15.00", "99.99",  # exact sums: 19.99 + 0.01 - 5 = 15.00
+                   "7.25 %", "9.975 %",  # California (us.toml), Quebec QST (FACTS.md)
+                   "20 %", "100 %", "10 %", 0,
+                   "9007199254740993.02"]  # past 2**53, where a float would lose the cents
+
+
+def test_rule_problems_are_listed_in_plain_words(browser, tmp_path):
+    rules = copy_rules(tmp_path / "rules")
+    provider = EngineProvider.from_directory(rules)
+    de = rules / "markets" / "de.toml"
+    de.write_text(de.read_text("utf-8").replace('currency = "EUR"', 'currency = "EUX"'),
+                  "utf-8")
+    assert provider.reload(trigger="test").outcome == "failed"
+    with Server(create_app(provider, watch_interval=None)) as srv:
+        open_page(browser, srv, "?market=de")
+        wait_for(browser, lambda d: by_id(d, "rules-problems").is_displayed(),
+                 "the rule problems are not shown")
+        listed = by_id(browser, "rules-problems").text
+        status = by_id(browser, "rules-status-text").text
+    assert "markets/de.toml currency (rules): unknown currency code" in listed
+    assert "did you mean 'UGX'" in listed and "EUX" not in listed
+    assert "1 problem to fix" in status and "still serving" in status

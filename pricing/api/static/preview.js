@@ -169,6 +169,18 @@ async function loadMarkets() {
   if (!state.markets.has(wanted) && state.markets.size) select.value = sorted[0].id;
 }
 
+const LANGUAGE_NAMES = typeof Intl.DisplayNames === "function"
+  ? new Intl.DisplayNames(["en"], { type: "language" }) : null;
+
+/** "ar_SA" -> "Arabic (Saudi Arabia)", by the browser's own CLDR data; the tag if unknown. */
+function languageName(tag) {
+  try {
+    return (LANGUAGE_NAMES && LANGUAGE_NAMES.of(tag.replace(/_/g, "-"))) || tag;
+  } catch {
+    return tag;
+  }
+}
+
 function market() {
   return state.markets.get($("market").value);
 }
@@ -177,7 +189,7 @@ async function onMarketChange({ keepLocale = false } = {}) {
   const m = market();
   if (!m) return;
   const wanted = keepLocale ? params.get("locale") : null;
-  $("locale").replaceChildren(...m.locales.map((l) => option(l, l,
+  $("locale").replaceChildren(...m.locales.map((l) => option(l, `${languageName(l)} (${l})`,
     wanted ? l === wanted : l === m.default_locale)));
   $("shipping").replaceChildren(...m.shipping_methods.map((s) => option(s.id,
     `${s.name} (${s.days[0]}–${s.days[1]} days)`, s.default)));
@@ -392,6 +404,7 @@ async function quote(event) {
                                            signal: controller.signal });
     const { labels } = await words;
     renderQuote(q, labels);
+    showResults();
     setStatus(`Quoted: total ${isolate(q.totals.total.formatted)} for ${market().name} `
       + `(${q.locale}), ${q.lines.length} line${q.lines.length === 1 ? "" : "s"}, `
       + `regime ${q.regime.name}.`);
@@ -400,6 +413,7 @@ async function quote(event) {
     const { labels, direction } = await words;
     renderShopperError(err, labels, direction, body.locale);
     showError(err);
+    showResults();
     setStatus(`Not quoted: ${err.message}`);
   } finally {
     if (state.quoting === controller) {
@@ -408,6 +422,14 @@ async function quote(event) {
       button.removeAttribute("aria-busy");
     }
   }
+}
+
+/** On a phone the results sit below the form: bring them into view (focus stays put; the live
+    region has already said the outcome). */
+function showResults() {
+  if (!window.matchMedia("(max-width: 60rem)").matches) return;
+  const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  $("results").scrollIntoView({ block: "start", behavior: still ? "auto" : "smooth" });
 }
 
 function word(labels, msgid) {
@@ -478,9 +500,12 @@ function renderShopper(q, labels) {
   rows.push(sumRow("Total", t.total, { class: "sum grand", id: "shopper-total-row" }));
   rows[rows.length - 1].lastChild.id = "shopper-total";
   const extra = [];
-  for (const c of q.charges.filter((x) => x.included)) {
-    extra.push(h("p", { class: "small" }, `${word(labels, "Included taxes")}: ${c.label} `,
-                 h("bdi", {}, c.amount.formatted)));
+  if (t.included_taxes && !isZero(t.included_taxes.amount)) {
+    // One line, as a receipt has it; the merchant view lists each tax.
+    const names = [...new Set(q.charges.filter((x) => x.included).map((x) => x.label))];
+    extra.push(h("p", { class: "small", id: "shopper-included" },
+                 `${word(labels, "Included taxes")} (${names.join(", ")}): `,
+                 h("bdi", {}, t.included_taxes.formatted)));
   }
   if (t.due_on_delivery && !isZero(t.due_on_delivery.amount)) {
     extra.push(h("p", { class: "small" }, `${word(labels, "Due on delivery")}: `,
