@@ -257,3 +257,13 @@ def test_rules_status_names_every_problem_without_the_values(tmp_path):
     currency = next(p for p in data["problems"] if p["key"] == "currency")
     assert currency["message"] == ("unknown currency code (value not shown); did you mean "
                                    "'UGX'?")
+
+
+def test_the_page_s_endpoints_are_in_the_openapi_schema(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/v1/products", "/v1/markets/{market_id}/samples",
+                 "/v1/markets/{market_id}/regions", "/v1/labels", "/v1/rules/status"):
+        get = paths[path]["get"]
+        assert get["description"] and "example" in get["responses"]["200"]["content"][
+            "application/json"], path
+    assert "/" not in paths and "/preview" not in paths  # the page is not part of the API
