@@ -16,10 +16,8 @@ median as a multiple of /healthz's from the same run.
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -53,14 +51,7 @@ def main() -> int:
         "GET /v1/rules/status": ("GET", "/v1/rules/status", None),
         "POST /v1/quotes (no cache)": ("POST", "/v1/quotes", QUOTE),
     }
-    srv = Server(app)
-    # A listening socket marked as TCP, so asyncio sets TCP_NODELAY on accepted connections
-    # (else every response waits ~40 ms for a delayed ACK: see pricing/api/app.py _run_workers).
-    srv.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP,
-                             fileno=srv.sock.detach())
-    srv.thread = threading.Thread(target=srv.server.run, kwargs={"sockets": [srv.sock]},
-                                  daemon=True)
-    with srv, httpx.Client(base_url=srv.url, timeout=30) as c:
+    with Server(app) as srv, httpx.Client(base_url=srv.url, timeout=30) as c:
         times: dict[str, list[float]] = {name: [] for name in calls}
         for _ in range(args.rounds):
             for name, (method, path, body) in calls.items():  # interleaved: same conditions
