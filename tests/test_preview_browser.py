@@ -16,12 +16,15 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from conftest_service import DAY, Server, copy_rules
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pricing.service import EngineProvider, create_app
 
@@ -370,3 +373,37 @@ def test_rule_problems_are_listed_in_plain_words(browser, tmp_path):
     assert "markets/de.toml currency (rules): unknown currency code" in listed
     assert "did you mean 'UGX'" in listed and "EUX" not in listed
     assert "1 problem to fix" in status and "still serving" in status
+
+
+def test_text_from_a_cart_is_shown_as_text_never_run(browser, server):
+    """A title (or any text the page shows) is put in with textContent: markup in it is shown
+    as typed, never parsed, and the page's Content-Security-Policy refuses inline script."""
+    open_page(browser, server, f"?market=de&date={DAY}")
+    title = browser.find_element("css selector", "#items [data-name=title]")
+    title.send_keys('<img src=x onerror="document.body.dataset.pwned=1"><b>Mug</b>')
+    assert quote_now(browser).startswith("Quoted")
+    line = browser.find_element("css selector", "#shopper-view li span").text
+    assert line == '<img src=x onerror="document.body.dataset.pwned=1"><b>Mug</b>'
+    assert browser.find_elements("css selector", "#shopper-view img, #shopper-view b") == []
+    assert browser.find_element("tag name", "body").get_attribute("data-pwned") is None
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(amounts=st.lists(st.decimals(min_value=-10**12, max_value=10**12, places=2,
+                                    allow_nan=False, allow_infinity=False), max_size=12),
+       rate=st.decimals(min_value=0, max_value=1, places=5))
+def test_the_pages_sums_and_percentages_agree_with_decimal(browser, server, amounts, rate):
+    """The page's sum of any amounts equals Python's Decimal sum to the cent, and its
+    percentage of any rate is the rate times 100 exactly (Decimal as the oracle)."""
+    if not browser.current_url.startswith(server.url):  # once: module-scoped fixtures
+        open_page(browser, server, "?market=de")
+    texts = [str(a) for a in amounts]
+    got = browser.execute_async_script("""
+        const [texts, rate, done] = arguments;
+        import('./preview/assets/amounts.js').then(m => done(
+          [texts.length ? m.sum(texts) : '0', m.percent(rate)])).catch(e => done(String(e)));
+        """, texts, str(rate))
+    total = sum(amounts, Decimal(0))
+    assert Decimal(got[0]) == total and got[0] == (str(total) if amounts else "0")
+    assert got[1].endswith(" %") and Decimal(got[1][:-2]) == rate * 100
+
