@@ -577,14 +577,15 @@ def test_live_rates_fall_back_to_the_last_good_table_with_a_warning(tmp_path):
     say so; once a refresh succeeds the new rates are used and the warning goes."""
     rules = copy_rules(tmp_path / "rules")
     provider = EngineProvider.from_directory(rules)
-    answers: list[Any] = [ConnectionError("remote service down"),
-                          {"GBP": "0.9000", "USD": "1.2000"}]
+    # Down until the test has seen a quote say so (a fixed number of failures raced the
+    # server's start on a busy machine: the refresh every 0.2 s could end the outage first).
+    down = threading.Event()
+    down.set()
 
     def fetch(base: str) -> Any:
-        answer = answers.pop(0) if len(answers) > 1 else answers[0]
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
+        if down.is_set():
+            raise ConnectionError("remote service down")
+        return {"GBP": "0.9000", "USD": "1.2000"}
 
     live = LiveRates(provider.engine.rates, timeout=5, fetch=fetch)
     provider.use_live_rates(live, interval=0.2)
@@ -596,6 +597,7 @@ def test_live_rates_fall_back_to_the_last_good_table_with_a_warning(tmp_path):
             assert time.monotonic() < deadline, first["warnings"]
             first = c.post("/v1/quotes", json=cart("gb")).json()
         assert first["fx"]["rate"] == "0.84638"  # still the bundled ECB table
+        down.clear()  # the remote service is back
         while True:
             later = c.post("/v1/quotes", json=cart("gb")).json()
             if later["fx"]["rate"] == "0.9000":
