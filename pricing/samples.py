@@ -29,7 +29,7 @@ from pricing.quote import MAX_QUANTITY
 if TYPE_CHECKING:
     from pricing.engine import Engine
 
-__all__ = ["GENERIC_PRODUCTS", "SampleCart", "sample_carts"]
+__all__ = ["GENERIC_PRODUCTS", "SampleCart", "Samples", "sample_carts"]
 
 #: Products used when no catalog is loaded: (sku, title, EUR price, HS code, origin,
 #: category, kg). Prices are converted to the shop currency at the engine's rates.
@@ -101,6 +101,15 @@ class SampleCart:
                 "regime": {"id": self.regime, "name": self.regime_name},
                 "ship_from": self.ship_from, "region": self.region,
                 "items": [dict(i) for i in self.items]}
+
+
+@dataclass(frozen=True, slots=True)
+class Samples:
+    """The samples of a market, and the candidates it refused with the reason (say, a market
+    currency the rate table lacks: then every candidate is refused, and the reason says why)."""
+
+    carts: tuple[SampleCart, ...]
+    refused: tuple[tuple[str, str], ...] = ()
 
 
 def _products(engine: Engine) -> list[_Product]:
@@ -191,13 +200,13 @@ def _aim(engine: Engine, products: Sequence[_Product], limit: Money, share: Deci
     return [p.item(int(units))] if 1 <= units <= MAX_QUANTITY else None
 
 
-def sample_carts(engine: Engine, market_id: str, *, on: date) -> tuple[SampleCart, ...]:
+def sample_carts(engine: Engine, market_id: str, *, on: date) -> Samples:
     """The checked sample carts of ``market_id`` on ``on`` (unknown ids raise
     :class:`~pricing.errors.UnknownMarketError`)."""
     market = engine.rules.market(market_id)
     products = _products(engine)
     if not products:
-        return ()
+        return Samples((), (("single", "no products: the catalog is empty"),))
     region = _first_region(market)
     cheapest = min(products, key=lambda p: p.price.amount)
     candidates: list[tuple[str, str, list[dict[str, Any]], str | None]] = [
@@ -209,13 +218,16 @@ def sample_carts(engine: Engine, market_id: str, *, on: date) -> tuple[SampleCar
     candidates.extend(_threshold_candidates(engine, market, products, on))
     titles = {p.sku: p.title for p in products}
     out: list[SampleCart] = []
+    refused: list[tuple[str, str]] = []
     seen: set[tuple[str, str | None]] = set()
     for cart_id, name, items, ship_from in candidates:
         cart = SampleCart(cart_id, name, "", tuple(items), "", "", ship_from, region)
         try:
             quote = engine.quote(cart.request(market, on=on))
-        except PricingError:
-            continue  # the market refuses it (restricted goods, too heavy): not a sample
+        except PricingError as e:
+            # The market refuses it (restricted goods, too heavy, no rate): not a sample.
+            refused.append((cart_id, e.message))
+            continue
         regime = quote.regime
         if cart_id.startswith(("below-", "above-")):
             # Two thresholds' carts that land in the same regime show the same thing.
@@ -231,4 +243,4 @@ def sample_carts(engine: Engine, market_id: str, *, on: date) -> tuple[SampleCar
             f"{what} ({units} unit{'s' if units != 1 else ''}{origin}): quoted as "
             f"{regime.get('name')}",
             tuple(items), str(regime.get("id")), str(regime.get("name")), ship_from, region))
-    return tuple(out)
+    return Samples(tuple(out), tuple(refused))

@@ -169,7 +169,7 @@ def test_gb_samples_fall_on_both_sides_of_the_gbp_135_threshold(client):
     """HMRC: consignments up to GBP 135 have VAT charged at the sale and no customs duty
     (rules/markets/gb.toml, regime low-value); over it they are imports."""
     data = client.get("/v1/markets/gb/samples", params={"date": DAY}).json()
-    assert data["market"] == "gb" and data["date"] == DAY
+    assert data["market"] == "gb" and data["date"] == DAY and data["refused"] == []
     by_id = {c["id"]: c for c in data["carts"]}
     assert by_id["below-low-value"]["regime"]["id"] == "low-value"
     assert by_id["above-low-value"]["regime"]["id"] == "import"

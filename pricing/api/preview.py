@@ -175,7 +175,8 @@ def add_preview(app: FastAPI, provider: EngineProvider, *, page: bool = True) ->
                             "regime": {"id": "import", "name": "Import: customs duty and "
                                        "import VAT"}, "ship_from": None, "region": None,
                             "items": [{"sku": "BOOT-CHEL-BLK-39", "quantity": 2, "...": "..."}],
-                            "request": {"destination": {"country": "GB"}, "...": "..."}}]}),
+                            "request": {"destination": {"country": "GB"}, "...": "..."}}],
+                 "refused": []}),
                         **_NO_MARKET})
     async def market_samples(market_id: str, on: Annotated[str | None, Query(
             alias="date", max_length=10, json_schema_extra={"format": "date"},
@@ -183,15 +184,17 @@ def add_preview(app: FastAPI, provider: EngineProvider, *, page: bool = True) ->
         """Sample carts for a market, each quoted to check it: the cheapest product, one of
         each category, and carts below and above each value threshold (de minimis, IOSS,
         low-value consignments). `regime` is what the cart was quoted as; `request` is a
-        ready quote request."""
+        ready quote request. `refused` lists the candidates the market would not quote, with
+        the reason (e.g. no exchange rate for the market's currency)."""
         engine = prov.engine
         market = engine.rules.market(market_id)
         day = _day(on) if on is not None else engine.today()
-        carts = sample_carts(engine, market.id, on=day)
+        samples = sample_carts(engine, market.id, on=day)
         return _json({"market": market.id, "date": day.isoformat(),
                       "rules_version": engine.rules.version,
                       "carts": [{**c.to_dict(), "request": c.request(market, on=day)}
-                                for c in carts]})
+                                for c in samples.carts],
+                      "refused": [{"id": i, "reason": why} for i, why in samples.refused]})
 
     @app.get("/v1/markets/{market_id}/regions", tags=["markets"], response_class=Response,
              responses={**_example({"market": "us", "requires_region": True, "regions": [

@@ -230,6 +230,10 @@ async function loadSamples(m) {
                                { params: { date: $("date").value }, timeoutMs: TIMEOUT_MS });
     state.samples = data.carts;
     select.append(...data.carts.map((c) => option(c.id, `${c.name} → ${c.regime.name}`)));
+    $("sample-hint").textContent = data.carts.length
+      ? "Choosing one replaces the items below."
+      : `No sample cart can be quoted in this market: ${data.refused.length
+        ? data.refused[0].reason : "no products"}. Add your own items to see the problem.`;
     if (!$("items").children.length && data.carts.length) {
       select.value = data.carts[0].id;
       useSample(data.carts[0]);
