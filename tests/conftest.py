@@ -46,3 +46,18 @@ def rules_copy(tmp_path):
 def item(sku="A", amount="10.00", *, qty=1, currency="EUR", **extra):
     return {"sku": sku, "quantity": qty, "price": {"amount": amount, "currency": currency},
             **extra}
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Say loudly when the browser tests did not run (tests/test_preview_browser.py skips them
+    without chromium, except under CI=true where that is a failure)."""
+    reasons = {str(r.longrepr[2]) if isinstance(r.longrepr, tuple) else str(r.longrepr)
+               for r in terminalreporter.stats.get("skipped", [])}
+    missed = sorted(r for r in reasons if "BROWSER TESTS DID NOT RUN" in r)
+    if missed:
+        terminalreporter.write_sep("!", "THE BROWSER TESTS DID NOT RUN", red=True, bold=True)
+        for reason in missed:
+            terminalreporter.write_line(reason, red=True, bold=True)
+        terminalreporter.write_line("Install them with: apt-get install -y chromium "
+                                    "chromium-driver (.ci/run does; CI=true fails without)",
+                                    red=True, bold=True)

@@ -44,6 +44,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from pricing.api.cache import QuoteCache
 from pricing.api.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from pricing.api.metrics import Metrics
+from pricing.api.preview import add_preview, preview_enabled
 from pricing.api.problems import (
     PROBLEM_MEDIA_TYPE,
     ProblemModel,
@@ -338,7 +339,7 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
                previous_quote_keys: str | None = None, admin_token: str | None = None,
                clock: Callable[[], float] = time.time, watch_interval: float | None = 1.0,
                max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, bench: bool = False,
-               quote_cache: int = 4096) -> FastAPI:
+               quote_cache: int = 4096, preview: bool = True) -> FastAPI:
     """The FastAPI app over ``provider`` (or a bare engine, which then cannot reload).
 
     The app reads no environment variable: :func:`serve` and :func:`app_from_env` pass the
@@ -347,7 +348,8 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
     logged. ``admin_token`` enables ``POST /v1/admin/reload``. ``clock`` (Unix seconds) dates
     signatures, so tests can move time. ``watch_interval`` polls the rule files (None: off).
     ``bench`` adds ``POST /bench/validate-only`` for bench/bench_http.py. ``quote_cache`` is
-    how many recent quotes :class:`QuoteCache` keeps (0: none).
+    how many recent quotes :class:`QuoteCache` keeps (0: none). ``preview`` serves the
+    preview page at ``/`` and ``/preview`` (:mod:`pricing.api.preview`).
     """
     if isinstance(provider, Engine):
         provider = EngineProvider(provider)
@@ -621,6 +623,7 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
             """Only FastAPI's body validation: the floor bench/bench_http.py compares with."""
             return Response(b'{"ok":true}', media_type="application/json")
 
+    add_preview(app, prov, page=preview)
     return app
 
 
@@ -636,6 +639,7 @@ def _settings(environ: Mapping[str, str]) -> dict[str, Any]:
                            if environ.get("PRICING_WATCH_INTERVAL") else 1.0) or None,
         "bench": environ.get("PRICING_BENCH") == "1",
         "quote_cache": int(environ.get("PRICING_QUOTE_CACHE") or 4096),
+        "preview": preview_enabled(environ.get("PRICING_PREVIEW")),
     }
 
 
