@@ -18,9 +18,10 @@ from babel import Locale
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
-from conftest import RULES, item
+from conftest import EASY_RATES, RULES, item
+from market_rates import with_round_rates
 
-from pricing import Engine
+from pricing import Engine, RateTable, load_rules
 from pricing.cli import main
 from pricing.codes import normalize_locale
 from pricing.l10n import is_rtl
@@ -223,8 +224,18 @@ def test_hebrew_is_written_right_to_left() -> None:
     assert not any(is_rtl(loc) for loc, lang in RESOLVES.items() if lang != "he")
 
 
+def _rates_for_every_market() -> RateTable:
+    """Round test rates for every market currency: titles and labels do not depend on them."""
+    table = with_round_rates(EASY_RATES)
+    currencies = {m.spec.currency for m in load_rules(RULES).markets.values()}
+    known = {c: str(r) for c, r in table.rates.items() if c != table.base}
+    return RateTable.from_mapping({**{c: "1" for c in currencies - {table.base}}, **known},
+                                  base=table.base, as_of=table.as_of, source=table.source)
+
+
 def test_quotes_of_bundled_markets_show_these_languages() -> None:
-    engine = Engine.from_directory(RULES)  # locales/ beside rules/
+    # the catalogs and labels of locales/, found beside rules/
+    engine = Engine.from_directory(RULES, rates=_rates_for_every_market())
     sku = "TEE-ORG-WHT-M"
     english = engine.catalog.product(sku).title
     seen = []
@@ -251,8 +262,10 @@ def test_quotes_of_bundled_markets_show_these_languages() -> None:
                     if charge["name"] == msgid:
                         assert charge["label"] == name, (spec.id, locale)
             seen.append((spec.id, locale))
-    # at least these; more as markets are added
-    assert {("cy", "tr_CY"), ("es", "ca_ES"), ("sg", "ms_SG"), ("kr", "ko_KR"),
+    # at least these (41 market locales on 2026-11-29); more as markets are added
+    assert {("tr", "tr_TR"), ("ua", "uk_UA"), ("kz", "kk_KZ"), ("kz", "ru_KZ"), ("ge", "ka_GE"),
+            ("am", "hy_AM"), ("az", "az_Latn_AZ"), ("ad", "ca_AD"), ("il", "he_IL"),
+            ("tz", "sw_TZ"), ("cy", "tr_CY"), ("es", "ca_ES"), ("sg", "ms_SG"), ("kr", "ko_KR"),
             ("br", "pt_BR"), ("ae", "ar_AE")} <= set(seen)
 
 
