@@ -54,6 +54,29 @@ LANGS: dict[str, Lang] = {
     # Danish: momsloven (merværdiafgift, "moms"); one "vare", several "varer".
     "da": Lang(("da_DK",), "Moms", ("BOOK-DE-COOK", "Tysk hverdagsmad (indbundet)"),
                {0: "0 varer", 1: "1 vare", 2: "2 varer", 21: "21 varer"}),
+    # Norwegian Bokmål: merverdiavgiftsloven ("mva."); nn_NO falls back to it in Norway.
+    "nb": Lang(("nb_NO",), "MVA", ("BOOK-DE-COOK", "Tysk hverdagsmat (innbundet)"),
+               {0: "0 varer", 1: "1 vare", 2: "2 varer"}),
+    # Finnish: arvonlisäverolaki ("ALV"); numbers other than 1 take the partitive.
+    "fi": Lang(("fi_FI",), "ALV", ("BOOK-DE-COOK", "Saksalaista arkiruokaa (kovakantinen)"),
+               {1: "1 tuote", 3: "3 tuotetta", 0: "0 tuotetta"}),
+    # Estonian: käibemaksuseadus; numbers other than 1 take the partitive singular.
+    "et": Lang(("et_EE",), "Käibemaks", ("BOOK-DE-COOK", "Saksa argitoidud (kõvakaaneline)"),
+               {1: "1 toode", 3: "3 toodet"}),
+    # Latvian: PVN likums; 1, 21, 31 singular, 0 genitive plural, others nominative plural.
+    "lv": Lang(("lv_LV",), "PVN", ("BOOK-DE-COOK", "Vācu ikdienas virtuve (cietos vākos)"),
+               {0: "0 preču", 1: "1 prece", 2: "2 preces", 11: "11 preces", 21: "21 prece"}),
+    # Lithuanian: PVM įstatymas; 1, 21 prekė; 2-9, 22-29 prekės; 10-20, 30 prekių.
+    "lt": Lang(("lt_LT",), "PVM", ("TOY-PLUSH-BEAR", "Pliušinis meškiukas, 30 cm"),
+               {1: "1 prekė", 2: "2 prekės", 10: "10 prekių", 12: "12 prekių", 21: "21 prekė",
+                22: "22 prekės"}),
+    # Czech: zákon č. 235/2004 Sb. (DPH); 1 položka, 2-4 položky, 0 and 5+ (22 too) položek.
+    "cs": Lang(("cs_CZ",), "DPH", ("BOOK-DE-COOK", "Německá každodenní kuchyně (vázaná)"),
+               {0: "0 položek", 1: "1 položka", 3: "3 položky", 5: "5 položek",
+                22: "22 položek"}),
+    # Slovak: zákon č. 222/2004 Z. z. (DPH); 1 položka, 2-4 položky, 0 and 5+ položiek.
+    "sk": Lang(("sk_SK",), "DPH", ("BOOK-DE-COOK", "Nemecká každodenná kuchyňa (viazaná)"),
+               {1: "1 položka", 4: "4 položky", 5: "5 položiek", 22: "22 položiek"}),
 }
 
 
