@@ -77,6 +77,30 @@ LANGS: dict[str, Lang] = {
     # Slovak: zákon č. 222/2004 Z. z. (DPH); 1 položka, 2-4 položky, 0 and 5+ položiek.
     "sk": Lang(("sk_SK",), "DPH", ("BOOK-DE-COOK", "Nemecká každodenná kuchyňa (viazaná)"),
                {1: "1 položka", 4: "4 položky", 5: "5 položiek", 22: "22 položiek"}),
+    # Hungarian: 2007. évi CXXVII. törvény (áfa); a noun after a number stays singular.
+    "hu": Lang(("hu_HU",), "ÁFA", ("TOY-PLUSH-BEAR", "Plüss mackó, 30 cm"),
+               {1: "1 termék", 5: "5 termék"}),
+    # Greek, for Greece and Cyprus: ΦΠΑ in both VAT laws.
+    "el": Lang(("el_GR", "el_CY"), "ΦΠΑ", ("TOY-PLUSH-BEAR", "Λούτρινο αρκουδάκι, 30 cm"),
+               {1: "1 προϊόν", 2: "2 προϊόντα"}),
+    # Bulgarian: ЗДДС (ДДС); masculine nouns take the count form: 2 продукта.
+    "bg": Lang(("bg_BG",), "ДДС", ("BOOK-DE-COOK", "Немска домашна кухня (твърди корици)"),
+               {1: "1 продукт", 2: "2 продукта", 5: "5 продукта"}),
+    # Croatian: Zakon o PDV-u; 1, 21 artikl; 2-4, 22 artikla; 5-20 artikala.
+    "hr": Lang(("hr_HR",), "PDV", ("BOOK-DE-COOK", "Njemačka svakodnevna kuhinja (tvrdi uvez)"),
+               {1: "1 artikl", 2: "2 artikla", 5: "5 artikala", 11: "11 artikala",
+                21: "21 artikl", 22: "22 artikla"}),
+    # Slovenian: ZDDV-1 (DDV); four forms by n mod 100: 1, 2, 3-4, other.
+    "sl": Lang(("sl_SI",), "DDV", ("BOOK-DE-COOK", "Nemška vsakdanja kuhinja (trda vezava)"),
+               {1: "1 izdelek", 2: "2 izdelka", 3: "3 izdelki", 5: "5 izdelkov",
+                101: "101 izdelek", 102: "102 izdelka"}),
+    # Romanian, for Romania and Moldova: TVA in both fiscal codes; 20 and more take "de".
+    "ro": Lang(("ro_RO", "ro_MD"), "TVA", ("TOY-PLUSH-BEAR", "Ursuleț de pluș, 30 cm"),
+               {1: "1 produs", 2: "2 produse", 19: "19 produse", 20: "20 de produse",
+                101: "101 produse"}),
+    # European Portuguese: Código do IVA. pt_PT, not pt, which CLDR makes Brazilian.
+    "pt_PT": Lang(("pt_PT",), "IVA", ("BOOK-DE-COOK", "Cozinha alemã do dia a dia (capa dura)"),
+                  {0: "0 artigos", 1: "1 artigo", 2: "2 artigos"}),
 }
 
 
@@ -115,6 +139,17 @@ def test_language_is_complete_with_its_plural_forms(labels, catalog, lang: str) 
     for locale in LANGS[lang].locales:
         cov = catalog.coverage(locale)
         assert cov.gaps == () and cov.translated == cov.total == len(catalog), locale
+
+
+def test_european_and_brazilian_portuguese_stay_apart(labels, catalog) -> None:
+    # CLDR: pt is Brazilian, pt_PT European, and pt_AO, pt_MZ ... inherit from pt_PT.
+    assert labels.lookup("Shipping", "pt_PT") == ("Envio", "pt_PT")
+    assert labels.lookup("Shipping", "pt_AO") == ("Envio", "pt_PT")
+    assert labels.lookup("Shipping", "pt_BR") == ("Frete", "pt_BR")
+    assert catalog.title("TOY-PLUSH-BEAR", "pt_PT") == ("Urso de peluche, 30 cm", "pt_PT")
+    # Brazilian Portuguese counts 0 in the singular, European Portuguese in the plural.
+    assert (labels.item_count(0, "pt_BR"), labels.item_count(0, "pt_PT")) == ("0 item",
+                                                                              "0 artigos")
 
 
 @pytest.mark.parametrize("lang", sorted(LANGS))
