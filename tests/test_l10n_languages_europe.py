@@ -101,6 +101,26 @@ LANGS: dict[str, Lang] = {
     # European Portuguese: Código do IVA. pt_PT, not pt, which CLDR makes Brazilian.
     "pt_PT": Lang(("pt_PT",), "IVA", ("BOOK-DE-COOK", "Cozinha alemã do dia a dia (capa dura)"),
                   {0: "0 artigos", 1: "1 artigo", 2: "2 artigos"}),
+    # Icelandic: lög nr. 50/1988 (VSK); 1, 21, 31 take the singular, 11 does not.
+    "is": Lang(("is_IS",), "VSK", ("TOY-PLUSH-BEAR", "Bangsi úr flosi, 30 cm"),
+               {1: "1 vara", 2: "2 vörur", 11: "11 vörur", 21: "21 vara"}),
+    # Serbian in Cyrillic, Serbia's default (sr_RS is sr_Cyrl_RS): ПДВ; 1, 21 артикал;
+    # 2-4, 22 артикла; 5-20 артикала.
+    "sr": Lang(("sr_RS", "sr_Cyrl_RS"), "ПДВ", ("TOY-PLUSH-BEAR", "Плишани меда, 30 cm"),
+               {1: "1 артикал", 2: "2 артикла", 5: "5 артикала", 11: "11 артикала",
+                21: "21 артикал", 22: "22 артикла"}),
+    # Serbian in Latin script, ijekavian as in Montenegro (sr_ME is sr_Latn_ME): PDV.
+    "sr_Latn": Lang(("sr_Latn_ME", "sr_ME"), "PDV", ("TOY-PLUSH-BEAR", "Plišani meda, 30 cm"),
+                    {1: "1 artikal", 3: "3 artikla", 12: "12 artikala", 21: "21 artikal"}),
+    # Bosnian (bs_BA is bs_Latn_BA): Zakon o PDV-u BiH.
+    "bs": Lang(("bs_BA",), "PDV", ("TOY-PLUSH-BEAR", "Plišani medvjedić, 30 cm"),
+               {1: "1 artikal", 4: "4 artikla", 5: "5 artikala"}),
+    # Macedonian: Закон за ДДВ.
+    "mk": Lang(("mk_MK",), "ДДВ", ("TOY-PLUSH-BEAR", "Плишано мече, 30 cm"),
+               {1: "1 производ", 2: "2 производи"}),
+    # Albanian: Ligji nr. 92/2014 (TVSH).
+    "sq": Lang(("sq_AL",), "TVSH", ("TOY-PLUSH-BEAR", "Arush pelushi, 30 cm"),
+               {1: "1 artikull", 2: "2 artikuj"}),
 }
 
 
@@ -139,6 +159,14 @@ def test_language_is_complete_with_its_plural_forms(labels, catalog, lang: str) 
     for locale in LANGS[lang].locales:
         cov = catalog.coverage(locale)
         assert cov.gaps == () and cov.translated == cov.total == len(catalog), locale
+
+
+def test_at_least_30_languages_have_complete_labels(labels) -> None:
+    # Issue 16 item 2. LANGUAGES is every locales/ folder with a labels.po, so the languages
+    # added in parallel count too; English, the source, is not counted.
+    assert set(LANGS) <= set(LANGUAGES) == set(labels.locales)
+    assert [lang for lang in LANGUAGES if labels.missing(lang)] == []
+    assert len(LANGUAGES) >= 30
 
 
 def test_european_and_brazilian_portuguese_stay_apart(labels, catalog) -> None:
@@ -258,7 +286,7 @@ def test_labels_prefer_a_translator_then_cldr_then_the_market_default(labels) ->
     # German; the plain labels have no CLDR words and fall back to German.
     assert labels.delivered_in(3, 5, "cy_GB", default="de_DE") == "ymhen 3–5 diwrnod"
     assert labels.lookup("VAT", "cy_GB", default="de_DE") == ("MwSt.", "de")
-    # No CLDR words either (Albanian items before its catalog, Afar days): the default.
+    # No CLDR words either (Afar has only root's): the market default's catalog.
     assert labels.delivered_in(3, 5, "aa", default="de_DE") == "Lieferung in 3–5 Tagen"
     # A translator's words win over CLDR's ("om 3–5 dage").
     assert labels.delivered_in(3, 5, "da_DK") == "Levering inden for 3–5 dage"
