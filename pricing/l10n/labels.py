@@ -18,8 +18,8 @@ CLDR's unit ``item``) and the delivery time ("in 3–5 days", CLDR's relative ti
 translator wrote them in the shopper's own language, they come from CLDR in that language
 before the market's default language or English is tried:
 
->>> labels.delivered_in(3, 5, "cy_GB"), labels.item_count(5, "uk_UA")
-('ymhen 3–5 diwrnod', '5 елементів')
+>>> labels.delivered_in(3, 5, "cy_GB"), labels.item_count(5, "gl_ES")
+('ymhen 3–5 diwrnod', '5 unidades')
 """
 
 from __future__ import annotations
