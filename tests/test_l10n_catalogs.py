@@ -89,9 +89,9 @@ def test_title_fallback_chain(shipped) -> None:
     assert shipped.title(sku, "de_DE") == ("Deutsche Alltagsküche (gebunden)", "de")
     assert shipped.title(sku, "fr_CA", default="en_CA")[1] == "fr"
     assert shipped.title(sku, "es_US")[1] == "es"             # es_US -> es_419 -> es
-    # No Italian catalog: the market default (de_CH -> de) comes next, then the source.
-    assert shipped.title(sku, "it_CH", default="de_CH")[1] == "de"
-    assert shipped.title(sku, "it_CH") == (source, "en")
+    # No Romansh catalog: the market default (de_CH -> de) comes next, then the source.
+    assert shipped.title(sku, "rm_CH", default="de_CH")[1] == "de"
+    assert shipped.title(sku, "rm_CH") == (source, "en")
     assert shipped.title(sku, "en_GB") == (source, "en")
     assert shipped.description(sku, "ja_JP")[1] == "ja"
     with pytest.raises(InvalidCodeError):

@@ -4,7 +4,9 @@ catalogs: product text in ``catalogs``, the service's own labels in ``labels``).
 from pricing.l10n.formatting import (
     fallback_chain,
     format_date,
+    format_days_ahead,
     format_delivery_range,
+    format_item_count,
     format_money,
     format_weight,
     is_rtl,
@@ -17,7 +19,9 @@ from pricing.l10n.formatting import (
 __all__ = [
     "fallback_chain",
     "format_date",
+    "format_days_ahead",
     "format_delivery_range",
+    "format_item_count",
     "format_money",
     "format_weight",
     "is_rtl",

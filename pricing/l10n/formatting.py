@@ -32,8 +32,10 @@ from babel.core import get_global
 from babel.core import negotiate_locale as _babel_negotiate
 from babel.dates import format_date as _babel_format_date
 from babel.dates import format_interval
+from babel.localedata import load as _load_locale_data
 from babel.numbers import (
     format_currency,
+    format_decimal,
     get_currency_precision,
     get_currency_symbol,
     get_decimal_symbol,
@@ -47,7 +49,9 @@ from pricing.errors import InvalidCodeError, InvalidInputError
 __all__ = [
     "fallback_chain",
     "format_date",
+    "format_days_ahead",
     "format_delivery_range",
+    "format_item_count",
     "format_money",
     "format_weight",
     "is_rtl",
@@ -269,6 +273,90 @@ def format_weight(kg: Decimal, locale: str, *, territory: str | None = None,
             value, unit = kg * 1000, "mass-gram"
     shown = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
     return format_unit(shown, unit, length=length, format="#,##0.##", locale=_locale(locale))
+
+
+# -- words CLDR has: days ahead, item counts ---------------------------------------------------
+#
+# Some of the service's words are in CLDR for every locale babel knows: "in 3 days" (relative
+# time) and "3 items" (the unit ``item``). The labels use these where no translator wrote the
+# label in the shopper's own language (pricing.l10n.labels). Babel keeps both tables in the
+# locale data it also reads in ``format_timedelta`` and ``format_unit``; where a locale has no
+# words of its own it inherits root's placeholders ("+{0} d", English "{0} item"), which are no
+# translation: those count as missing here.
+
+#: CLDR's number range pattern in root (``numbers/miscPatterns/range``). Babel does not ship the
+#: per-locale ``miscPatterns``; nearly every locale inherits this one, and the few that differ
+#: (e.g. ja, ko, zh) have hand-written labels.
+_RANGE = "{0}–{1}"
+
+
+def _own(loc: Locale, table: str, key: str, sub: str) -> dict[str, str] | None:
+    """CLDR patterns ``table/key/sub`` of ``loc`` by plural category, unless only root's."""
+    # Babel's own format_timedelta and format_unit read the same ``_data`` tables.
+    own = loc._data[table].get(key, {}).get(sub)
+    if not own:
+        return None
+    root = _load_locale_data("root")[table].get(key, {}).get(sub) or {}
+    patterns = {k: v for k, v in own.items() if k != "per"}
+    inherited = {k: v for k, v in root.items() if k != "per"}
+    return patterns if patterns and patterns != inherited else None
+
+
+def _count(n: int, what: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise InvalidInputError(f"{what} is a whole number of at least 0", field=what,
+                                value=str(n), expected="e.g. 3")
+    return n
+
+
+def format_days_ahead(first: int, last: int, locale: str) -> str | None:
+    """``in 3–5 days`` in ``locale``'s own words (CLDR relative time), or None where CLDR has
+    none for it.
+
+    A single day count (``first == last``) reads exactly as
+    ``babel.dates.format_timedelta(timedelta(days=n), granularity="day", add_direction=True)``
+    with the count in the locale's digits. A range joins the counts with CLDR's range pattern
+    and takes the plural form of its end (what CLDR's plural ranges give in nearly every
+    language; babel does not ship them), or the ``other`` form where that one spells the
+    number out ("in a day").
+
+    >>> format_days_ahead(3, 5, "da_DK"), format_days_ahead(1, 1, "de_AT")
+    ('om 3–5 dage', 'in 1 Tag')
+    >>> format_days_ahead(2, 4, "cs_CZ"), format_days_ahead(5, 7, "cs_CZ")
+    ('za 2–4 dny', 'za 5–7 dní')
+    """
+    _count(first, "first")
+    _count(last, "last")
+    if last < first:
+        raise InvalidInputError(f"delivery days end ({last}) before they start ({first})",
+                                field="days", value=f"{first}-{last}", expected="first <= last")
+    loc = _locale(locale)
+    patterns = _own(loc, "date_fields", "day", "future")
+    if patterns is None:
+        return None
+    pattern = patterns.get(loc.plural_form(last)) or patterns.get("other", "")
+    shown = format_decimal(last, locale=loc)
+    if first != last:
+        if "{0}" not in pattern:
+            pattern = patterns.get("other", "")
+        shown = _RANGE.format(format_decimal(first, locale=loc), shown)
+    return pattern.replace("{0}", shown) if "{0}" in pattern else (pattern or None)
+
+
+def format_item_count(n: int, locale: str) -> str | None:
+    """``3 items`` in ``locale``'s own words (CLDR's unit ``item``), or None where CLDR has none.
+
+    >>> format_item_count(3, "fi_FI"), format_item_count(1, "da")
+    ('3 kohdetta', '1 enhed')
+    """
+    _count(n, "count")
+    loc = _locale(locale)
+    patterns = _own(loc, "unit_patterns", "concentr-item", "long")
+    pattern = patterns and (patterns.get(loc.plural_form(n)) or patterns.get("other"))
+    if not pattern:
+        return None
+    # babel.units.format_unit's own step; it would print "3 concentr-item" for a missing form
+    return pattern.format(format_decimal(n, locale=loc))
 
 
 # -- writing direction -------------------------------------------------------------------------

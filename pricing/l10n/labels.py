@@ -12,6 +12,14 @@ does not parse, is reported with file and line in ``.errors`` and left out, the 
 ('3 produkty', '5 produktów')
 >>> labels.gettext("Total", "ar")
 'الإجمالي'
+
+Two labels are also words CLDR has for every locale babel knows: the item count ("3 items",
+CLDR's unit ``item``) and the delivery time ("in 3–5 days", CLDR's relative time). Where no
+translator wrote them in the shopper's own language, they come from CLDR in that language
+before the market's default language or English is tried:
+
+>>> labels.delivered_in(3, 5, "cy_GB"), labels.item_count(5, "gl_ES")
+('ymhen 3–5 diwrnod', '5 unidades')
 """
 
 from __future__ import annotations
@@ -35,7 +43,7 @@ from pricing.l10n.catalogs import (
     update_catalog,
     write_po_file,
 )
-from pricing.l10n.formatting import fallback_chain
+from pricing.l10n.formatting import fallback_chain, format_days_ahead, format_item_count
 
 __all__ = [
     "DOMAIN",
@@ -94,15 +102,19 @@ LABELS: tuple[Label, ...] = (
     Label("This product is no longer available.", note="Shopper-facing error."),
 )
 
-#: The languages the service ships labels for (English is the source).
-LANGUAGES = ("ar", "de", "es", "fr", "hi", "it", "ja", "ko", "nl", "pl", "pt_BR", "sv",
-             "zh_Hans")
 SOURCE_LOCALE = "en"
 
 
 def default_locales_dir() -> Path:
     """The ``locales`` folder of the source tree this package runs from."""
     return Path(__file__).resolve().parents[2] / "locales"
+
+
+#: The languages the service ships labels for (English is the source): every folder of the
+#: source tree's ``locales/`` with a ``labels.po``, so a new language counts once its file is
+#: there (the tests check each one loads complete, with its language's plural forms).
+LANGUAGES: tuple[str, ...] = tuple(sorted(
+    p.parent.parent.name for p in default_locales_dir().glob(f"*/LC_MESSAGES/{DOMAIN}.po")))
 
 
 def label_template() -> Catalog:
@@ -142,6 +154,11 @@ def _english(n: int) -> int:
     return 0 if n == 1 else 1
 
 
+def _is_source(tag: str) -> bool:
+    """Whether ``tag`` is in the source language, whose words are the msgids themselves."""
+    return tag.split("_")[0] == SOURCE_LOCALE
+
+
 class Labels:
     """Translated labels, looked up along the fallback chain down to English."""
 
@@ -158,8 +175,17 @@ class Labels:
 
     def lookup(self, msgid: str, locale: str, *, default: str | None = None) -> tuple[str, str]:
         """``msgid`` translated for ``locale``, and the locale it was found in. A msgid that is
-        no label (e.g. a tax name from a rule file) comes back unchanged, in ``en``."""
+        no label (e.g. a tax name from a rule file) comes back unchanged, in ``en``.
+
+        The chain stops at English, whose words are the msgids: an English shopper in a German
+        market reads "VAT", not "MwSt.".
+
+        >>> load_labels().lookup("VAT", "en_DE", default="de_DE")
+        ('VAT', 'en')
+        """
         for tag in fallback_chain(locale, default=default, source=SOURCE_LOCALE):
+            if tag == SOURCE_LOCALE:
+                break
             lang = self._languages.get(tag)
             if lang is not None and (text := lang.singular.get(msgid)):
                 return text, tag
@@ -176,23 +202,42 @@ class Labels:
         if isinstance(n, bool) or not isinstance(n, int):
             raise InvalidInputError("a count is an int", field="n", value=str(n))
         for tag in fallback_chain(locale, default=default, source=SOURCE_LOCALE):
+            if tag == SOURCE_LOCALE:
+                break
             lang = self._languages.get(tag)
             if lang is not None and (forms := lang.plural.get(singular)):
                 return forms[lang.rule(abs(n))]
         return singular if _english(abs(n)) == 0 else plural
 
+    def _own_language(self, locale: str) -> tuple[str, tuple[str, ...]]:
+        """``locale`` normalized, and the tags of its own language that have a catalog."""
+        tag = normalize_locale(locale)
+        return tag, tuple(t for t in fallback_chain(tag) if t in self._languages)
+
     def item_count(self, n: int, locale: str, *, default: str | None = None) -> str:
         """``"3 items"`` in ``locale``, with the count in the locale's digits and separators.
+
+        From the catalog of ``locale``'s language, else CLDR's words for it in that language
+        (:func:`~pricing.l10n.formatting.format_item_count`), else the ``default`` locale's
+        catalog, else English.
 
         >>> load_labels().item_count(1, "de_DE"), load_labels().item_count(1234, "de_DE")
         ('1 Artikel', '1.234 Artikel')
         """
-        form = self.ngettext(ITEMS.msgid, ITEMS.plural or "", n, locale, default=default)
-        return form % {"count": format_decimal(n, locale=normalize_locale(locale))}
+        tag, own = self._own_language(locale)
+        if not any(self._languages[t].plural.get(ITEMS.msgid) for t in own) \
+                and not _is_source(tag) and n >= 0 and (cldr := format_item_count(n, tag)):
+            return cldr
+        form = self.ngettext(ITEMS.msgid, ITEMS.plural or "", n, tag, default=default)
+        return form % {"count": format_decimal(n, locale=tag)}
 
     def delivered_in(self, min_days: int, max_days: int, locale: str, *,
                      default: str | None = None) -> str:
         """``"Delivered in 3–5 days"`` in ``locale``.
+
+        From the catalog of ``locale``'s language, else CLDR's "in 3–5 days" in that language
+        (:func:`~pricing.l10n.formatting.format_days_ahead`), else the ``default`` locale's
+        catalog, else English.
 
         >>> load_labels().delivered_in(3, 5, "fr_CA")
         'Livraison sous 3 à 5 jours'
@@ -200,13 +245,19 @@ class Labels:
         if not 0 <= min_days <= max_days:
             raise InvalidInputError("delivery days need 0 <= min <= max", field="days",
                                     value=f"{min_days}-{max_days}")
-        loc = normalize_locale(locale)
+        loc, own = self._own_language(locale)
+        if not any(self._languages[t].singular.get(DELIVERED_IN.msgid) for t in own) \
+                and not _is_source(loc) and (cldr := format_days_ahead(min_days, max_days, loc)):
+            return cldr
         text = self.gettext(DELIVERED_IN.msgid, loc, default=default)
         return text % {"min": format_decimal(min_days, locale=loc),
                        "max": format_decimal(max_days, locale=loc)}
 
     def missing(self, locale: str) -> tuple[str, ...]:
-        """The labels with no translation in ``locale``'s own language (empty for English)."""
+        """The labels with no translation in ``locale``'s own language (empty for English).
+
+        A translator's to-do list: the item count and the delivery time are listed too when
+        only CLDR has them for the language."""
         tag = normalize_locale(locale)
         if tag.split("_")[0] == SOURCE_LOCALE:
             return ()
