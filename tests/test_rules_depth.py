@@ -623,3 +623,28 @@ def test_postcode_areas_and_methods_by_region(tmp_path: Path) -> None:
     assert hamburg["shipping_method"]["id"] == "city"
     with pytest.raises(Exception, match="does not ship to DE-HH"):
         quote(engine, cart, region="DE-HH", shipping_method="standard")
+
+
+# -- the bundled Brazil file: RTS, ICMS por dentro, the 20 % states -----------------------------
+
+@pytest.mark.parametrize(("region", "icms_name", "icms", "total"), [
+    # ICMS 17 % (Convenio ICMS 81/2023): (399.80 + 239.88) / 0.83 = 770.698...; x 0.17 =
+    # 131.018... -> 131.02. Total 309.90 + 89.90 + 239.88 + 131.02 + 15.00 = 785.70.
+    (None, "ICMS", "131.02", "785.70"),
+    ("BR-SP", "ICMS", "131.02", "785.70"),  # Sao Paulo stays at 17 %
+    # Bahia, 20 % from 2025-04-01: 639.68 / 0.80 = 799.60; x 0.20 = 159.92.
+    # Total 309.90 + 89.90 + 239.88 + 159.92 + 15.00 = 814.60.
+    ("BR-BA", "ICMS (20 % states)", "159.92", "814.60"),
+])
+def test_brazil_rts_with_icms_in_its_own_base(engine: Engine, region: str | None,
+                                              icms_name: str, icms: str, total: str) -> None:
+    # EUR 50 x 6.00 x 1.03 = 309.00 -> ending .90 = 309.90 BRL; shipping 89.90 (0.5 kg band);
+    # customs value (CIF) 399.80 BRL, under USD 3,000: RTS, import tax 60 % = 239.88
+    # (Decree-Law 1,804/1980). Disbursement fee 2 % of duty and tax, minimum 15.00 BRL.
+    extra = {"region": region} if region else {}
+    q = quote(engine, [item("A", "50.00")], country="BR", **extra)
+    assert q["regime"]["id"] == "rts"
+    assert amount(charge(q, "Duties")["amount"]) == D("239.88")
+    assert amount(charge(q, icms_name)["amount"]) == D(icms)
+    assert amount(q["totals"]["total"]) == D(total)
+    assert amount(q["totals"]["due_on_delivery"]) == D(total) - D("309.90") - D("89.90")
