@@ -21,6 +21,7 @@ from typing import Any
 import click
 
 from pricing.console import (
+    EXIT_CHANGED,
     EXIT_INTERRUPTED,
     EXIT_OUTPUT_CLOSED,
     EXIT_PROBLEMS,
@@ -36,7 +37,7 @@ from pricing.console import (
     stdout_closed,
     writable_file,
 )
-from pricing.errors import PricingError, RatesError
+from pricing.errors import PricingError, RatesError, did_you_mean
 
 __all__ = ["cli", "main"]
 
@@ -65,6 +66,7 @@ Examples:
   pricing rates update --from eurofxref-daily.xml --output rates.json
   pricing serve --rates rates.json --port 8000
   pricing i18n check                      translation coverage per market
+  pricing diff --before main --after HEAD what a rule edit does to every market
 
 \b
 The rules folder is --rules DIR, else $PRICING_RULES, else the nearest rules/ folder in the
@@ -182,7 +184,8 @@ def quote(file: str, rules: Path, rates: str | None, on: date | None, fmt: str |
     if (fmt or ("table" if explain else "json")) == "json":
         o.json(result.to_dict())
     else:
-        render(explain_quote(result, show_all=show_all), o.stdout)
+        explanation = explain_quote(result, show_all=show_all)
+        o.show(lambda console: render(explanation, console))
     return 0
 
 
@@ -342,6 +345,123 @@ def serve(rules: Path, host: str, port: int, workers: int, rates: str | None,
                                  rates=rates, locales=locales) or 0)
     except PricingError as e:
         raise report(e) from None
+
+
+# -- diff ---------------------------------------------------------------------------------------
+
+@cli.command(epilog="""\b
+Examples:
+  pricing diff                                 uncommitted edits of rules/ against HEAD
+  pricing diff --before main --after HEAD      what a branch does to every market
+  pricing diff --before old-rules/ --after rules/
+  pricing diff --before main --market de --market fr --format markdown > comment.md
+  pricing diff --before v1.2 --carts carts.jsonl --date 2026-07-01
+
+\b
+Without --carts, the carts are generated from the rules of both sides, per market: a typical
+order from the shop and from abroad; for every regime with a value threshold one cart at half
+of it and one at one and a half times it; one per region, tax category, duty rule and
+shipping method. --carts FILE.jsonl: one quote request per line (the body of POST
+/v1/quotes), with an optional "id".
+
+\b
+Exit codes: 0 nothing changed; 3 something changed (so CI can ask for a review); 1 a side's
+rules do not validate (every problem, naming the side) or the carts file is unusable; 2 usage
+(a revision or folder that does not exist, an unknown --market). A cart a market refuses is
+listed, not fatal. docs/merchants.md has a GitHub Actions workflow.""")
+@click.option("--before", "before", default="HEAD", show_default=True, metavar="DIR|REV",
+              help="The rules before the edit: a folder, or a git revision (branch, tag, "
+                   "commit) of the repository the rules folder is in.")
+@click.option("--after", "after", default=None, metavar="DIR|REV",
+              help="The rules after the edit, the same way. Default: the rules folder as it "
+                   "is now (uncommitted edits included).")
+@rules_option
+@click.option("--carts", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, metavar="FILE.jsonl",
+              help="Carts to quote, one JSON quote request per line. Default: sample carts "
+                   "generated from both sides' rules.")
+@click.option("--market", "markets", multiple=True, metavar="ID",
+              help="Only the carts of this market (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]),
+              default="table", show_default=True,
+              help="table: for people; json: every cart, both sides, what moved; markdown: "
+                   "a pull-request comment.")
+@click.option("--rates", metavar="FILE", callback=_rates_file,
+              help="Exchange rates for both sides. Default: the bundled ECB snapshot.")
+@click.option("--date", "on", type=DateType(),
+              help="Quote date for every cart, YYYY-MM-DD. Default: today.")
+def diff(before: str, after: str | None, rules: Path, carts: Path | None,
+         markets: tuple[str, ...], fmt: str, rates: str | None, on: date | None) -> int:
+    """Quote the same carts under two rule sets and show every total and charge that moved,
+    with the rule keys responsible on both sides."""
+    import tempfile
+
+    from pricing import diff as d
+    from pricing.engine import Engine
+    from pricing.fx import bundled_rates, load_rates_file
+    from pricing.markets import load_rules
+
+    o = out()
+    day = on or date.today()
+    try:
+        table = load_rates_file(rates) if rates else bundled_rates()
+    except PricingError as e:
+        raise report(e, where=str(rates)) from None
+    with tempfile.TemporaryDirectory(prefix="pricing-diff-") as work:
+        sides = []
+        for name, spec in (("--before", before), ("--after", after)):
+            try:
+                sides.append(d.load_side(spec, name=name, rules=rules, workdir=Path(work))
+                             if spec is not None else d.RulesSide(str(rules), rules))
+            except d.SideError as e:
+                if e.usage:
+                    raise click.BadParameter(e.message, param_hint=f"'{name}'") from None
+                raise Fail(f"error: {e.message}") from None
+        loaded, problems = [], []
+        for name, side in zip(("--before", "--after"), sides, strict=True):
+            try:
+                loaded.append(load_rules(side.folder))
+            except PricingError as e:
+                found = getattr(e, "problems", ()) or ()
+                problems += [f"{name} {side.label}: {p}" for p in found] or [
+                    f"{name} {side.label}: {e.message}"]
+                problems.append(f"error: the rules of {name} {side.label} do not validate "
+                                f"({len(found)} problem{'s' if len(found) != 1 else ''})")
+        if problems:
+            raise Fail(*problems)
+        known = sorted(set(loaded[0].markets) | set(loaded[1].markets))
+        for m in markets:
+            if m not in known:
+                guess = did_you_mean(m, known)
+                raise click.BadParameter(
+                    f"no market {m!r} on either side" + (f"; did you mean {guess!r}?" if guess
+                                                         else "")
+                    + f" (markets: {', '.join(known)})", param_hint="'--market'")
+        if carts is not None:
+            try:
+                todo = d.read_carts(carts)
+            except d.CartsError as e:
+                raise Fail(*(str(p) for p in e.problems),
+                           f"error: {len(e.problems)} bad line(s) in {carts}; nothing was "
+                           "compared") from None
+            except d.SideError as e:
+                raise Fail(f"error: {e.message}") from None
+        else:
+            todo = [c for c in d.sample_carts(loaded, table, on=day)
+                    if not markets or c.market in markets]
+        engines = [Engine(r, rates=table) for r in loaded]
+        with o.progress() as bar:
+            task = bar.add_task("quoting carts on both sides", total=len(todo))
+            result = d.compare(*engines, todo, on=day, labels=(sides[0].label, sides[1].label),
+                               generated=carts is None, markets=markets,
+                               progress=lambda: bar.advance(task))
+    if fmt == "json":
+        o.json(d.report_dict(result))
+    elif fmt == "markdown":
+        o.line(d.render_markdown(result))
+    else:
+        o.show(lambda console: d.render(result, console))
+    return EXIT_CHANGED if result.changed else 0
 
 
 def _add_plugins() -> None:

@@ -24,12 +24,13 @@ code  meaning
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import re
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -112,6 +113,19 @@ class Out:
     def print(self, renderable: Any) -> None:
         """A rich renderable (a table) on stdout, wrapped to the terminal's width."""
         self.stdout.print(renderable, soft_wrap=False)
+
+    def show(self, draw: Callable[[Console], None]) -> None:
+        """What ``draw`` prints on a rich console: on the terminal itself (tables wrap to its
+        width); piped, plain text as wide as its content, trailing spaces trimmed, so that no
+        cell is wrapped and every row stays one line for grep."""
+        if self.terminal:
+            draw(self.stdout)
+            return
+        buffer = io.StringIO()
+        draw(Console(file=buffer, width=10_000, force_terminal=False, color_system=None,
+                     highlight=False, emoji=False, markup=False, soft_wrap=False))
+        text = "\n".join(line.rstrip() for line in buffer.getvalue().splitlines())
+        self.stdout.print(text, markup=False, highlight=False, soft_wrap=True)
 
     def json(self, data: Any) -> None:
         """``data`` as indented JSON (UTF-8 text kept as is), coloured on a terminal."""

@@ -277,15 +277,20 @@ def render(explanation: Explanation, console: Any) -> None:
 
 
 def render_text(explanation: Explanation, *, width: int | None = None) -> str:
-    """``explanation`` as plain text: columns aligned, no colour, no box drawing; lines as long
-    as their content unless ``width`` is given (then long cells wrap, never truncate)."""
+    """``explanation`` as plain text (what ``pricing quote --explain`` prints when piped):
+    columns aligned, no colour, no box drawing; lines as long as their content unless
+    ``width`` is given (then long cells wrap, never truncate)."""
     import io
 
-    from rich.console import Console
+    from pricing.console import Out
 
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width or 10_000, force_terminal=False,
-                      color_system=None, highlight=False, emoji=False, markup=False,
-                      soft_wrap=False)
-    render(explanation, console)
+    if width is None:
+        Out(stdout=buffer).show(lambda console: render(explanation, console))
+    else:
+        from rich.console import Console
+
+        render(explanation, Console(file=buffer, width=width, force_terminal=False,
+                                    color_system=None, highlight=False, emoji=False,
+                                    markup=False, soft_wrap=False))
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"

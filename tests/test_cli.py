@@ -291,6 +291,7 @@ CLOSED = [
     ["rates", "show"],
     ["quote", "--explain", "{req}"],
     ["i18n", "check"],
+    ["diff", "--before", "{rules}", "--after", "{rules}", "--market", "de"],
     ["--help"],
 ]
 
@@ -305,7 +306,8 @@ def test_closed_stdout_stops_quietly(tmp_path):
         read, write = os.pipe()
         os.close(read)  # as `head` does once it has its line: every write now fails
         running.append((argv, subprocess.Popen(
-            [PYTHON, "-m", "pricing", *(a.format(req=req) for a in argv)], stdout=write,
+            [PYTHON, "-m", "pricing", *(a.format(req=req, rules=RULES) for a in argv)],
+            stdout=write,
             stderr=subprocess.PIPE, env=env)))
         os.close(write)
     for argv, proc in running:
