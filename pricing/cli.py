@@ -84,7 +84,7 @@ def cli() -> None:
 
 # -- validate -----------------------------------------------------------------------------------
 
-@cli.command(epilog="""\b
+@cli.command(short_help='Check the rules: every problem with file and key.', epilog="""\b
 Examples:
   pricing validate                 the rules folder found as `pricing --help` says
   pricing validate rules/          a given folder (what a merchant's CI runs)""")
@@ -134,7 +134,7 @@ def _read_request(name: str) -> dict[str, Any]:
     return data
 
 
-@cli.command(epilog="""\b
+@cli.command(short_help='Quote a request: what the shopper pays, and why.', epilog="""\b
 Examples:
   pricing quote cart.json                    the quote as JSON (what POST /v1/quotes returns)
   pricing quote --explain cart.json          a table: every charge, its rule, base and rate
@@ -191,7 +191,7 @@ def quote(file: str, rules: Path, rates: str | None, on: date | None, fmt: str |
 
 # -- rates --------------------------------------------------------------------------------------
 
-@cli.group(epilog="""\b
+@cli.group(short_help='Show or update the exchange rates.', epilog="""\b
 Examples:
   pricing rates show
   pricing rates update --from eurofxref-daily.xml --output rates.json""")
@@ -199,7 +199,7 @@ def rates() -> None:
     """Show or update the exchange rates quotes are converted with."""
 
 
-@rates.command("show", epilog="""\b
+@rates.command("show", short_help="The rate table: source, date, age, every rate.", epilog="""\b
 Examples:
   pricing rates show                         the bundled ECB snapshot
   pricing rates show --rates rates.json      a rates file
@@ -241,7 +241,8 @@ def rates_show(rates: str | None, fmt: str, as_json: bool) -> int:
     return 0
 
 
-@rates.command("update", epilog="""\b
+@rates.command("update", short_help="Check new rates, then write them for the service.",
+               epilog="""\b
 Examples:
   pricing rates update --from eurofxref-daily.xml --output rates.json
   pricing rates update --from rates.csv            (base,date,currency,rate rows)
@@ -311,7 +312,7 @@ def _port_free(host: str, port: int) -> str | None:
     return None
 
 
-@cli.command(epilog="""\b
+@cli.command(short_help='Run the HTTP service.', epilog="""\b
 Examples:
   pricing serve                                   http://127.0.0.1:8000, bundled rates
   pricing serve --rates rates.json --port 8080
@@ -349,7 +350,7 @@ def serve(rules: Path, host: str, port: int, workers: int, rates: str | None,
 
 # -- diff ---------------------------------------------------------------------------------------
 
-@cli.command(epilog="""\b
+@cli.command(short_help='What a rule edit does to carts in every market.', epilog="""\b
 Examples:
   pricing diff                                 uncommitted edits of rules/ against HEAD
   pricing diff --before main --after HEAD      what a branch does to every market

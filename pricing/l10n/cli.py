@@ -65,7 +65,7 @@ def _print_errors(o: Out, errors: tuple[CatalogError, ...] | list[CatalogError])
             o.error(f"error: {p}")
 
 
-@click.group(epilog="""\b
+@click.group(short_help='Product text catalogs: extract, check, labels.', epilog="""\b
 Examples:
   pricing i18n extract catalog/products.csv --init de --init ja
   pricing i18n check                           one screen: which markets pass
@@ -87,7 +87,7 @@ def _locales_to_write(ctx: click.Context, param: click.Parameter, value: Path | 
     return path
 
 
-@i18n.command(epilog="""\b
+@i18n.command(short_help='Write products.pot and update the PO files.', epilog="""\b
 Examples:
   pricing i18n extract catalog/products.csv
   pricing i18n extract catalog/products.jsonl --locales locales --init pt_BR
@@ -230,7 +230,7 @@ def _rules_locales(ctx: click.Context, param: click.Parameter, value: Path | Non
     return value
 
 
-@i18n.command(epilog="""\b
+@i18n.command(short_help='Which markets have their default locale translated.', epilog="""\b
 Examples:
   pricing i18n check                               the summary (one screen)
   pricing i18n check --details                     ... and every missing or stale entry
@@ -324,7 +324,7 @@ def check(rules: Path, locales: Path | None, catalog: Path | None, threshold: De
 
 # -- labels -------------------------------------------------------------------------------------
 
-@i18n.command(epilog="""\b
+@i18n.command(short_help="Refresh the service's labels.pot and labels.po.", epilog="""\b
 Examples:
   pricing i18n labels                       the locales/ folder beside the rules
   pricing i18n labels --locales locales""")
