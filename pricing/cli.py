@@ -58,7 +58,9 @@ def _version_message() -> str:
             f"click {version('click')}, rich {version('rich')})")
 
 
-@click.group(context_settings=_CONTEXT, epilog="""\b
+@click.group(context_settings=_CONTEXT, help=(
+    "Landed-cost quotes and market rules: what a shopper pays, in their currency and "
+    f"language, and why. Version {_version()}."), epilog="""\b
 Examples:
   pricing validate                        check the rules; every problem, file and key
   pricing quote --explain cart.json       what the shopper pays, and why, as a table
@@ -78,8 +80,7 @@ Exit codes: 0 ok; 1 problems found (in rules, a catalog, a request or rates); 2 
 `pricing COMMAND --help` shows each command's options and examples.""")
 @click.version_option(_version(), "-V", "--version", message=_version_message())
 def cli() -> None:
-    """Landed-cost quotes and market rules: what a shopper pays, in their currency and
-    language, and why."""
+    """The ``pricing`` command group (its help text is set above, with the version)."""
 
 
 # -- validate -----------------------------------------------------------------------------------

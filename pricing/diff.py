@@ -106,7 +106,11 @@ def load_side(spec: str, *, name: str, rules: Path, workdir: Path) -> RulesSide:
         raise SideError(f"{name} {spec!r} is neither a folder nor a git revision of {root}"
                         + (f"; did you mean {guess!r}?" if guess else ""), usage=True)
     sha = commit.stdout.strip()
-    inside = repo.relative_to(root).as_posix() if repo != root else "."
+    try:
+        inside = repo.relative_to(root.resolve()).as_posix() if repo != root.resolve() else "."
+    except ValueError:
+        raise SideError(f"the rules folder {rules} is not inside the git repository {root}; "
+                        f"give {name} as a folder", usage=True) from None
     archive = _git(root, "archive", "--format=tar", sha, "--", inside, binary=True)
     if archive.returncode != 0:
         raise SideError(f"{name} {spec} ({sha[:10]}) has no {inside}/ folder: "

@@ -166,8 +166,10 @@ def test_a_side_that_does_not_validate(sides, capsys):
     _edit(after / "markets" / "jp.toml", 'rate = "0.10"', 'rate = "10"')
     assert main(_diff("--before", str(before), "--after", str(after))) == 1
     err = capsys.readouterr().err.splitlines()
-    assert err[0].startswith(f"--after {after}: markets/de.toml: currency: unknown currency")
-    assert err[1].startswith(f"--after {after}: markets/jp.toml: tax.components[0].rate")
+    # Every problem, each naming the side, then the file (and line) and key.
+    assert len(err) == 3 and all(line.startswith(f"--after {after}: ") for line in err[:2])
+    assert "markets/de.toml" in err[0] and "currency: unknown currency" in err[0]
+    assert "markets/jp.toml" in err[1] and "tax.components[0].rate" in err[1]
     assert err[-1] == f"error: the rules of --after {after} do not validate (2 problems)"
 
 
