@@ -190,6 +190,8 @@ def _base(c: Mapping[str, Any], *, show_all: bool) -> str:
     text = _money(c["base"])
     parts = [p for p in c.get("base_parts") or ()
              if show_all or not _is_zero(p.get("amount"))]
+    if len(parts) == 1 and parts[0]["amount"]["amount"] == c["base"]["amount"]:
+        return f"{text} ({parts[0]['part']})"  # one part: say what the base is, once
     if parts:
         text += " = " + " + ".join(f"{p['part']} {_money(p['amount'])}" for p in parts)
     return text

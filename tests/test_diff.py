@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import EASY_RATES, QUOTE_DAY, RULES
+from market_rates import with_round_rates
 
 from pricing.cli import main
 from pricing.diff import sample_carts
@@ -224,8 +225,9 @@ def test_sample_carts_cover_every_regime_threshold():
     threshold passes that regime's test (or an earlier regime takes it) and a cart at one and
     a half times fails it; every tax category and region has its cart."""
     rules = load_rules(RULES)
-    engine = Engine(rules, rates=EASY_RATES)
-    carts = {c.id: c for c in sample_carts([rules], EASY_RATES, on=QUOTE_DAY)}
+    rates = with_round_rates(EASY_RATES)  # every market's currency, at round test rates
+    engine = Engine(rules, rates=rates)
+    carts = {c.id: c for c in sample_carts([rules], rates, on=QUOTE_DAY)}
     checked = 0
     for market in rules.markets.values():
         for regime in market.spec.regimes:

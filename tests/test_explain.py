@@ -126,6 +126,10 @@ def test_each_base_broken_into_its_parts(engine):
                         f" + duty {amount(duty)['formatted']}")
     shown = explain(parts, show_all=True).sections[3].rows
     assert any(f"shipping {amount(Decimal(0))['formatted']}" in r.cells[3] for r in shown)
+    # A base of one part says which: "￥26,310 (goods)".
+    pt["base_parts"] = [{"part": "goods", "amount": amount(base)}]
+    cells = next(cells for c, cells in _charge_rows(parts, explain(parts)) if c is pt)
+    assert cells[3] == f"{pt['base']['formatted']} (goods)"
 
 
 def test_nothing_truncated_on_a_narrow_terminal(engine):
@@ -175,3 +179,18 @@ def test_right_to_left_text_isolated(engine):
 
 def test_explain_accepts_the_quote_or_its_dict(quebec):
     assert explain(quebec) == explain(quebec.to_dict())
+
+
+def test_engine_base_parts_shown_and_adding_up(quebec):
+    """The engine's own base_parts: Québec's GST and QST are on goods + duty (Excise Tax Act:
+    value for duty plus duties), shown part by part, the parts adding up to the base."""
+    d = quebec.to_dict()
+    for charge, cells in _charge_rows(d, explain(quebec)):
+        parts = [p for p in charge.get("base_parts") or () if Decimal(p["amount"]["amount"])]
+        if charge["kind"] != "tax":
+            continue
+        assert [p["part"] for p in parts] == ["goods", "duty"]
+        assert sum(Decimal(p["amount"]["amount"]) for p in parts) == Decimal(
+            charge["base"]["amount"])
+        assert cells[3] == charge["base"]["formatted"] + " = " + " + ".join(
+            f"{p['part']} {p['amount']['formatted']}" for p in parts)
