@@ -13,6 +13,7 @@ import os
 import socket
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -457,6 +458,10 @@ def diff(before: str, after: str | None, rules: Path, carts: Path | None,
             result = d.compare(*engines, todo, on=day, labels=(sides[0].label, sides[1].label),
                                generated=carts is None, markets=markets,
                                progress=lambda: bar.advance(task))
+    note = d.missing_rates(loaded, table, markets=markets)
+    if note:
+        o.warning(f"warning: {note}")
+        result = replace(result, notes=(note,))
     if fmt == "json":
         o.json(d.report_dict(result))
     elif fmt == "markdown":

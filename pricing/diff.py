@@ -43,6 +43,7 @@ __all__ = [
     "charge_text",
     "compare",
     "load_side",
+    "missing_rates",
     "read_carts",
     "render",
     "render_markdown",
@@ -459,10 +460,34 @@ class DiffReport:
     generated: bool
     versions: tuple[str, str] = ("", "")
     markets: tuple[str, ...] = field(default=())
+    #: Things the reader must know to trust the report (e.g. currencies the rates lack).
+    notes: tuple[str, ...] = ()
 
     @property
     def changed(self) -> tuple[CartDiff, ...]:
         return tuple(c for c in self.carts if c.changed)
+
+
+def missing_rates(rule_sets: Iterable[Any], rates: Any, *, markets: Sequence[str] = ()) -> str:
+    """A note naming the currencies of ``rule_sets`` (only ``markets`` when given) that
+    ``rates`` cannot convert to, and the markets whose carts are therefore refused; empty when
+    there are none."""
+    lacking: dict[str, list[str]] = {}
+    for rules in rule_sets:
+        for m in rules.markets.values():
+            if markets and m.id not in markets:
+                continue
+            if m.spec.currency not in rates.currencies:
+                found = lacking.setdefault(m.spec.currency, [])
+                if m.id not in found:
+                    found.append(m.id)
+    if not lacking:
+        return ""
+    markets = sorted({m for ms in lacking.values() for m in ms})
+    return (f"the rates ({rates.source}, {rates.as_of}) have no {', '.join(sorted(lacking))}: "
+            f"the carts of {len(markets)} market{'s' if len(markets) != 1 else ''} "
+            f"({', '.join(markets)}) are refused on both sides and their thresholds untested; "
+            "give --rates FILE with those currencies")
 
 
 def compare(before: Any, after: Any, carts: Sequence[Cart], *, on: date,
@@ -602,6 +627,7 @@ def render_markdown(report: DiffReport) -> str:
     markets with changes, and per changed cart its totals and the charges that moved."""
     out = [f"### Pricing diff: `{report.before}` → `{report.after}`", "",
            _headline(report) + ".", ""]
+    out += [f"> **Note:** {_md(n)}" for n in report.notes] + ([""] if report.notes else [])
     rows = [r for r in _market_rows(report) if r[2] or r[3] or r[4]]
     if rows:
         out += ["| Market | Carts | Changed | Refused before | Refused after | Largest change |",
@@ -671,7 +697,7 @@ def report_dict(report: DiffReport, *, include_unchanged: bool = True) -> dict[s
         "before": {"label": report.before, "rules_version": report.versions[0]},
         "after": {"label": report.after, "rules_version": report.versions[1]},
         "date": report.day.isoformat(), "rates": report.rates,
-        "carts_generated": report.generated,
+        "carts_generated": report.generated, "notes": list(report.notes),
         "summary": {"carts": len(report.carts), "changed": len(report.changed),
                     "markets": len(report.markets),
                     "markets_changed": len({c.market for c in report.changed})},
@@ -690,6 +716,8 @@ def render(report: DiffReport, console: Any) -> None:
     terminal = bool(console.is_terminal)
     console.print(Text(f"{report.before} → {report.after}", style="bold" if terminal else ""))
     console.print(Text(_headline(report)))
+    for n in report.notes:
+        console.print(Text(f"note: {n}", style="yellow" if terminal else ""))
     summary = Table(box=box.SIMPLE_HEAD if terminal else None, show_edge=False, pad_edge=False,
                     header_style="bold" if terminal else "")
     for name, right in (("Market", False), ("Carts", True), ("Changed", True),

@@ -271,3 +271,22 @@ def test_value_thresholds_are_converted(tmp_path):
     assert below == {"amount": "13.33", "currency": "EUR"}
     assert above == {"amount": "40.00", "currency": "EUR"}
     assert Decimal(above["amount"]) * Decimal("1.50") == Decimal("60.0000")
+
+
+def test_a_currency_the_rates_lack_is_said_not_fatal(sides, tmp_path, capsys):
+    """Rates without JPY: Japan's carts are refused on both sides, the report says why, and
+    the other markets are still compared."""
+    before, after = sides
+    rates = tmp_path / "rates.csv"
+    rates.write_text("base,date,currency,rate\nEUR,2026-11-23,USD,1.10\nEUR,2026-11-23,CAD,1.50\n")
+    assert main(_diff("--before", str(before), "--after", str(after), "--rates", str(rates),
+                      "--format", "json")) == 0
+    captured = capsys.readouterr()
+    doc = json.loads(captured.out)
+    (note,) = doc["notes"]
+    assert "have no JPY" in note and "(jp)" in note and "--rates FILE" in note
+    assert captured.err.startswith("warning: the rates (file:rates.csv, 2026-11-23) have no JPY")
+    jp = [c for c in doc["carts"] if c["market"] == "jp"]
+    assert jp and all("no exchange rate for JPY" in c["before"]["refused"] for c in jp)
+    assert all(not c["changed"] for c in doc["carts"])
+    assert any(c["market"] == "de" and "total" in c["after"] for c in doc["carts"])
