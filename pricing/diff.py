@@ -21,7 +21,7 @@ import subprocess
 import tarfile
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -137,6 +137,8 @@ class Cart:
 #: Where a parcel ships from when it should be an import: the first not in the market's
 #: customs territory.
 _ABROAD = ("CN", "US", "GB", "JP", "AU")
+#: Countries of origin for sample goods, the first a regime accepts is used.
+_ORIGINS = ("PT", "CN", "US", "JP", "IN", "BR")
 #: An HS code that fits a tax category, so that the category's cart looks like real goods.
 _CATEGORY_HS = {"books": "490199", "food": "090210", "clothing": "610910",
                 "children_clothing": "611120", "medicine": "300490", "newspapers": "490210"}
@@ -202,24 +204,35 @@ def _market_carts(market: Any, rules: Any, rates: Any, *, on: date) -> list[Cart
         if not regime.in_force(on):
             continue
         source = regime.ship_from[0] if regime.ship_from else abroad
+        # Goods of an origin the regime accepts, to a region it names.
+        origin = (regime.origin_in[0] if regime.origin_in else
+                  next(c for c in _ORIGINS if c not in regime.origin_not_in))
+        where = regime.regions[0] if regime.regions else region
         limit = regime.max_value.at(on) if regime.max_value else None
         local = _money_in(limit, base, rates) if limit is not None else None
         ref = market.rule_ref("regimes", i)
         if limit is None or local is None:
-            if regime.ship_from:
+            if regime.ship_from or regime.origin_in or regime.origin_not_in or regime.regions:
                 add(f"regime-{regime.id}", f"regime {regime.id} ({ref}): from {source}",
-                    [_item(base, typical.amount)], ship_from=source)
+                    [_item(base, typical.amount, origin=origin)], ship_from=source,
+                    where=where)
             continue
         limits.append(local)
         for key, factor, side in (("below", Decimal("0.5"), "half"),
                                   ("above", Decimal("1.5"), "one and a half times")):
             # The share is taken in the threshold's own currency, then converted.
             price = _money_in(limit * factor, base, rates) or local * factor
+            items = [_item(base, price.amount, origin=origin)]
+            if regime.value_basis == "item" and key == "below":
+                # Each item under the threshold, the consignment over it: what tells a
+                # per-item test from a per-consignment one.
+                items = [_item(base, price.amount, origin=origin, sku=f"SAMPLE-TEE-{n}")
+                         for n in (1, 2, 3)]
             add(f"regime-{regime.id}-{key}", f"regime {regime.id} ({ref}): {side} its "
-                f"max_value {limit}, from {source}", [_item(base, price.amount)],
-                ship_from=source)
+                f"max_value {limit}" + (" per item" if regime.value_basis == "item" else "")
+                + f", from {source}", items, ship_from=source, where=where)
     dutiable = max((m.amount for m in limits), default=typical.amount) * Decimal("1.5")
-    for r in regions if market.requires_region else ():
+    for r in regions:  # a region with taxes of its own (a US state, Madeira, Québec)
         add(f"region-{r}", f"taxes of region {r}", [_item(base, typical.amount)],
             ship_from=abroad, where=r)
     categories: list[str] = []
@@ -256,16 +269,19 @@ def sample_carts(rule_sets: Iterable[Any], rates: Any, *, on: date) -> list[Cart
     """Carts for every market of ``rule_sets`` (both sides of a diff), exercising each regime
     and threshold, region, tax category, duty rule and shipping method; identical requests
     once."""
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     ids: set[str] = set()
     carts: list[Cart] = []
     for rules in rule_sets:
         for market in rules.markets.values():
             for cart in _market_carts(market, rules, rates, on=on):
                 key = json.dumps(cart.request, sort_keys=True)
-                if key in seen:
+                if key in seen:  # one cart serves both purposes: say so
+                    first = carts[seen[key]]
+                    if cart.why not in first.why.split("; "):
+                        carts[seen[key]] = replace(first, why=f"{first.why}; {cart.why}")
                     continue
-                seen.add(key)
+                seen[key] = len(carts)
                 cart_id, n = cart.id, 2
                 while cart_id in ids:  # the same cart id with another threshold on the other side
                     cart_id, n = f"{cart.id}-{n}", n + 1

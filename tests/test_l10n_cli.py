@@ -217,10 +217,12 @@ def test_json_report(shop: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_labels_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    shutil.copytree(ROOT / "locales", tmp_path / "locales")
-    assert main(["i18n", "labels", "--locales", str(tmp_path / "locales")]) == 0
+    locales = shutil.copytree(ROOT / "locales", tmp_path / "locales")
+    assert main(["i18n", "labels", "--locales", str(locales)]) == 0
     out = capsys.readouterr().out
-    assert "wrote" not in out and f"{len(LANGUAGES)} languages" in out
+    # The shipped files are current: nothing to write, and every language loads.
+    n = len(list(locales.glob("*/LC_MESSAGES/labels.po")))
+    assert "wrote" not in out and f"labels: {n} languages" in out and n == len(LANGUAGES)
 
 
 def test_check_on_the_shipped_catalog(capsys: pytest.CaptureFixture[str]) -> None:
@@ -228,8 +230,9 @@ def test_check_on_the_shipped_catalog(capsys: pytest.CaptureFixture[str]) -> Non
                  str(ROOT / "locales"), "--market", "de", "--market", "jp", "--market",
                  "gb", "--market", "es"]) == 0
     out = capsys.readouterr().out
-    # Spain passes: es_ES is complete; Catalan, Basque and Galician are coverage, not failures.
-    assert "passed  4: de, jp, gb, es" in out and "es ca_ES" in out
+    # Spain passes on es_ES, complete; its other languages (Catalan, Basque, Galician) are
+    # coverage, never a failure, however far their translation has gone.
+    assert "passed  4: de, jp, gb, es" in out and "FAILED" not in out
 
 
 def test_shipped_summary_fits_one_screen(capsys: pytest.CaptureFixture[str]) -> None:
@@ -268,8 +271,9 @@ def _gettext_tools() -> tuple[str, str]:
 
 def test_arabic_plural_forms_as_gnu_gettext_reads_them(tmp_path: Path) -> None:
     msgfmt, ngettext = _gettext_tools()
+    for every in sorted((ROOT / "locales" / "ar" / "LC_MESSAGES").glob("*.po")):
+        assert read_po_file(every, locale="ar").plural_forms == GNU_ARABIC, every.name
     po = ROOT / "locales" / "ar" / "LC_MESSAGES" / "labels.po"
-    assert read_po_file(po, locale="ar").plural_forms == GNU_ARABIC
     mo = tmp_path / "ar" / "LC_MESSAGES" / "labels.mo"
     mo.parent.mkdir(parents=True)
     subprocess.run([msgfmt, "--check", "-o", str(mo), str(po)], check=True, timeout=60)
