@@ -1,232 +1,542 @@
-"""The ``pricing`` command for merchants and operators.
+"""The ``pricing`` command: quotes, rule checks, exchange rates, translations and the service.
 
-Exit codes: 0 success, 1 a problem with the input (named with file and key), 2 usage errors.
-Errors are printed from the exceptions' structured fields, never as a traceback.
+Built on click; output through :class:`pricing.console.Out` (rich on a terminal, plain text when
+piped). Every failure ends as one clear line on stderr and an exit code, never a traceback:
+0 ok, 1 problems found (rules, catalog, request, rates), 2 usage, 3 ``pricing diff`` found
+changes (see :mod:`pricing.console`). :func:`main` is the entry point.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
+import os
+import socket
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from pricing.errors import PricingError, RulesError
+import click
 
-__all__ = ["main"]
+from pricing.console import (
+    EXIT_CHANGED,
+    EXIT_INTERRUPTED,
+    EXIT_OUTPUT_CLOSED,
+    EXIT_PROBLEMS,
+    EXIT_USAGE,
+    DateType,
+    Fail,
+    Out,
+    OutputClosed,
+    find_rules,
+    out,
+    report,
+    rules_option,
+    stdout_closed,
+    writable_file,
+)
+from pricing.errors import PricingError, RatesError, did_you_mean
+
+__all__ = ["cli", "main"]
+
+_CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-def _err(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return 1
+def _version() -> str:
+    try:
+        return version("pricing")
+    except PackageNotFoundError:  # pragma: no cover - run from a source tree not installed
+        return "unknown"
 
 
-def _print_error(e: PricingError) -> int:
-    if isinstance(e, RulesError):
-        for p in e.problems:
-            print(str(p), file=sys.stderr)
-        n = len(e.problems)
-        print(f"{n} problem{'s' if n != 1 else ''} found; nothing was loaded", file=sys.stderr)
-        return 1
-    details = e.details()
-    extra = "".join(f"\n  {k}: {v}" for k, v in details.items())
-    return _err(f"{e.message}{extra}")
+def _version_message() -> str:
+    import babel
+
+    return (f"pricing {_version()} (Python {sys.version.split()[0]}, babel {babel.__version__}, "
+            f"click {version('click')}, rich {version('rich')})")
 
 
-# -- validate ---------------------------------------------------------------------------------
+@click.group(context_settings=_CONTEXT, help=(
+    "Landed-cost quotes and market rules: what a shopper pays, in their currency and "
+    f"language, and why. Version {_version()}."), epilog="""\b
+Examples:
+  pricing validate                        check the rules; every problem, file and key
+  pricing quote --explain cart.json       what the shopper pays, and why, as a table
+  pricing quote --date 2026-11-23 - < cart.json
+  pricing rates update --from eurofxref-daily.xml --output rates.json
+  pricing serve --rates rates.json --port 8000
+  pricing i18n check                      translation coverage per market
+  pricing diff --before main --after HEAD what a rule edit does to every market
 
-def _validate(args: argparse.Namespace) -> int:
+\b
+The rules folder is --rules DIR, else $PRICING_RULES, else the nearest rules/ folder in the
+current folder or above it.
+
+\b
+Exit codes: 0 ok; 1 problems found (in rules, a catalog, a request or rates); 2 usage error
+(unknown option, malformed value, missing path); 3 pricing diff found changes.
+`pricing COMMAND --help` shows each command's options and examples.""")
+@click.version_option(_version(), "-V", "--version", message=_version_message())
+def cli() -> None:
+    """The ``pricing`` command group (its help text is set above, with the version)."""
+
+
+# -- validate -----------------------------------------------------------------------------------
+
+@cli.command(short_help='Check the rules: every problem with file and key.', epilog="""\b
+Examples:
+  pricing validate                 the rules folder found as `pricing --help` says
+  pricing validate rules/          a given folder (what a merchant's CI runs)""")
+@click.argument("path", required=False, metavar="[RULES_DIR]")
+def validate(path: str | None) -> int:
+    """Check a rules folder: exit 0 when it loads, 1 listing every problem with file and key."""
     from pricing.markets import load_rules
 
-    rules = load_rules(args.path)
-    countries = len(rules.countries)
-    print(f"ok: {len(rules.markets)} markets, {countries} countries, rules version "
-          f"{rules.version} ({args.path})")
+    folder = find_rules(path, param="RULES_DIR")
+    try:
+        rules = load_rules(folder)
+    except PricingError as e:
+        raise report(e) from None
+    out().line(f"ok: {len(rules.markets)} markets, {len(rules.countries)} countries, rules "
+               f"version {rules.version} ({folder})")
     return 0
 
 
-# -- quote ------------------------------------------------------------------------------------
+# -- quote --------------------------------------------------------------------------------------
 
-def _load_json(path: str) -> Any:
+def _rates_file(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not Path(value).is_file():
+        raise click.BadParameter(f"{value!r} is not a file"
+                                 + (" (it is a folder)" if Path(value).is_dir() else ""),
+                                 ctx=ctx, param=param)
+    return value
+
+
+def _read_request(name: str) -> dict[str, Any]:
     try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text("utf-8")
+        text = sys.stdin.read() if name == "-" else Path(name).read_text("utf-8")
     except OSError as e:
-        raise SystemExit(_err(f"cannot read {path}: {e.strerror}")) from None
-    except UnicodeDecodeError:
-        raise SystemExit(_err(f"{path}: not UTF-8 text")) from None
+        raise Fail(f"error: cannot read {name}: {e.strerror or e}") from None
+    except UnicodeDecodeError as e:
+        raise Fail(f"error: {name}: not UTF-8 text (byte {e.start}); save it as UTF-8") from None
     try:
-        # JSON numbers come out as floats and the request validator refuses them by name: a
+        # JSON numbers stay floats here and the request validator refuses them by name: a
         # price must be a decimal string.
-        return json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError as e:
-        raise SystemExit(_err(f"{path}: invalid JSON at line {e.lineno} column {e.colno}: "
-                              f"{e.msg}")) from None
-
-
-def _engine(args: argparse.Namespace) -> Any:
-    from pricing.engine import Engine
-
-    return Engine.from_directory(args.rules, rates=getattr(args, "rates", None))
-
-
-def _quote(args: argparse.Namespace) -> int:
-    data = _load_json(args.file)
+        raise Fail(f"error: {name}: invalid JSON at line {e.lineno} column {e.colno}: "
+                   f"{e.msg}") from None
     if not isinstance(data, dict):
-        return _err(f"{args.file}: a quote request is a JSON object")
-    engine = _engine(args)
-    on = date.fromisoformat(args.date) if args.date else None
-    quote = engine.quote(data, on=on)
-    d = quote.to_dict()
-    if not args.explain:
-        print(json.dumps(d, ensure_ascii=False, indent=2))
-        return 0
-    print(explain(d))
+        raise Fail(f"error: {name}: a quote request is a JSON object "
+                   '{"destination": ..., "items": [...]}, not a JSON '
+                   f"{type(data).__name__}")
+    return data
+
+
+@cli.command(short_help='Quote a request: what the shopper pays, and why.', epilog="""\b
+Examples:
+  pricing quote cart.json                    the quote as JSON (what POST /v1/quotes returns)
+  pricing quote --explain cart.json          a table: every charge, its rule, base and rate
+  pricing quote --explain --all cart.json    ... with the rows of zero too
+  cat cart.json | pricing quote -            the request from stdin
+  pricing quote --date 2026-11-23 --rates rates.json cart.json
+
+\b
+A request: {"destination": {"country": "US", "region": "CA"},
+            "items": [{"sku": "TS-1", "quantity": 2, "hs_code": "610910",
+                       "price": {"amount": "25.00", "currency": "EUR"}}]}""")
+@click.argument("file", metavar="REQUEST.json")
+@rules_option
+@click.option("--rates", metavar="FILE", callback=_rates_file,
+              help="Exchange rates (ECB XML, CSV or JSON, as `pricing rates update` writes). "
+                   "Default: the bundled ECB snapshot.")
+@click.option("--date", "on", type=DateType(),
+              help="Quote date, YYYY-MM-DD, for requests without one. Default: today.")
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default=None,
+              help="json: the quote itself (quote.to_dict()); table: the explanation. "
+                   "Default: json.")
+@click.option("--explain", is_flag=True, help="Same as --format table.")
+@click.option("--all", "show_all", is_flag=True,
+              help="With the table: also the rows whose amount is zero.")
+def quote(file: str, rules: Path, rates: str | None, on: date | None, fmt: str | None,
+          explain: bool, show_all: bool) -> int:
+    """Quote a request (a JSON file, or - for stdin): the landed cost with every amount
+    explained."""
+    from pricing.engine import Engine
+    from pricing.explain import explain as explain_quote
+    from pricing.explain import render
+
+    if file != "-" and not Path(file).is_file():
+        raise click.BadParameter(f"{file!r} is not a file", param_hint="'REQUEST.json'")
+    if explain and fmt == "json":
+        raise click.UsageError("--explain asks for the table; it cannot go with --format json")
+    data = _read_request(file)
+    try:
+        engine = Engine.from_directory(rules, rates=rates)
+    except PricingError as e:
+        raise report(e, where=str(rates) if isinstance(e, RatesError) else "") from None
+    try:
+        result = engine.quote(data, on=on)
+    except PricingError as e:
+        raise report(e, where="stdin" if file == "-" else file) from None
+    o = out()
+    if (fmt or ("table" if explain else "json")) == "json":
+        o.json(result.to_dict())
+    else:
+        explanation = explain_quote(result, show_all=show_all)
+        o.show(lambda console: render(explanation, console))
     return 0
 
 
-def explain(d: dict[str, Any]) -> str:
-    """A quote dict as a readable table of lines and charges."""
-    out = [f"Quote for market {d['market']} on {d['date']} ({d['currency']}, {d['locale']}, "
-           f"{d['incoterm']}, prices {d['price_display']} of tax; rules {d['rules_version']})",
-           f"Regime: {d['regime']['name']}"]
-    out += [f"  - {t['regime']}: {'yes' if t['passed'] else 'no'}: {t['test']}"
-            for t in d["regime"]["tests"]]
-    fx = d["fx"]
-    out.append(f"FX: 1 {fx['from']} = {fx['rate']} {fx['to']} ({fx['source']}, {fx['as_of']}), "
-               f"markup {fx['markup']}")
-    out.append("")
-    out.append(f"{'item':<16}{'qty':>5}{'unit':>16}{'subtotal':>16}  how")
-    for ln in d["lines"]:
-        out.append(f"{ln['sku'][:15]:<16}{ln['quantity']:>5}{ln['unit_price']['formatted']:>16}"
-                   f"{ln['subtotal']['formatted']:>16}  {ln['price_note']}")
-    out.append("")
-    out.append(f"{'charge':<34}{'amount':>16}{'rate':>9}{'base':>16}  rule / note")
-    for c in d["charges"]:
-        name = f"{c['kind']}: {c['name']}" + (" (incl.)" if c["included"] else "")
-        base = c["base"]["formatted"] if c["base"] else ""
-        out.append(f"{name[:33]:<34}{c['amount']['formatted']:>16}{c['rate'] or '':>9}"
-                   f"{base:>16}  {c['rule']}")
-        if c["note"]:
-            out.append(f"{'':<34}{'':>16}{'':>9}{'':>16}  {c['note']}")
-    out.append("")
-    for k, v in d["totals"].items():
-        out.append(f"{k.replace('_', ' '):<34}{v['formatted']:>16}")
-    out += [f"warning: {w}" for w in d["warnings"]]
-    return "\n".join(out)
+# -- rates --------------------------------------------------------------------------------------
+
+@cli.group(short_help='Show or update the exchange rates.', epilog="""\b
+Examples:
+  pricing rates show
+  pricing rates update --from eurofxref-daily.xml --output rates.json""")
+def rates() -> None:
+    """Show or update the exchange rates quotes are converted with."""
 
 
-# -- rates ------------------------------------------------------------------------------------
+@rates.command("show", short_help="The rate table: source, date, age, every rate.", epilog="""\b
+Examples:
+  pricing rates show                         the bundled ECB snapshot
+  pricing rates show --rates rates.json      a rates file
+  pricing rates show --format json | jq .rates.USD""")
+@click.option("--rates", metavar="FILE", callback=_rates_file,
+              help="A rates file (ECB XML, CSV or JSON). Default: the bundled ECB snapshot.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="table: one line per currency; json: the table as "
+                                      "`rates update` writes it.")
+@click.option("--json", "as_json", is_flag=True, hidden=True, help="Same as --format json.")
+def rates_show(rates: str | None, fmt: str, as_json: bool) -> int:
+    """Print the rate table: source, date, age and every rate."""
+    from rich.table import Table
 
-def _rates_show(args: argparse.Namespace) -> int:
     from pricing.fx import bundled_rates, load_rates_file
 
-    table = load_rates_file(args.rates) if args.rates else bundled_rates()
-    if args.json:
-        print(json.dumps(table.to_dict(), indent=2))
+    try:
+        table = load_rates_file(rates) if rates else bundled_rates()
+    except PricingError as e:
+        raise report(e, where=str(rates)) from None
+    o = out()
+    if as_json or fmt == "json":
+        o.json(table.to_dict())
         return 0
     age = table.age_days(date.today())
-    print(f"{table.source}, base {table.base}, as of {table.as_of} ({age} days old), "
-          f"{len(table.rates) - 1} currencies")
-    for cur, rate in table.rates.items():
-        if cur != table.base:
-            print(f"  1 {table.base} = {rate} {cur}")
+    others = [(c, r) for c, r in table.rates.items() if c != table.base]
+    o.line(f"{table.source}, base {table.base}, as of {table.as_of} ({age} days old), "
+           f"{len(others)} currencies", style="bold")
+    if o.terminal:
+        grid = Table(show_edge=False, pad_edge=False)
+        grid.add_column(f"1 {table.base} =", justify="right")
+        grid.add_column("currency")
+        for cur, rate in others:
+            grid.add_row(str(rate), cur)
+        o.print(grid)
+    else:
+        for cur, rate in others:
+            o.line(f"  1 {table.base} = {rate} {cur}")
     return 0
 
 
-def _rates_update(args: argparse.Namespace) -> int:
-    """Validate a new table and only then write it where the service reads rates from."""
+@rates.command("update", short_help="Check new rates, then write them for the service.",
+               epilog="""\b
+Examples:
+  pricing rates update --from eurofxref-daily.xml --output rates.json
+  pricing rates update --from rates.csv            (base,date,currency,rate rows)
+  pricing rates update --from live --timeout 10    (needs the live-rates extra)
+
+\b
+The new table is checked first (every rate positive, a date, known currencies); the output is
+replaced atomically, and left as it was when anything is wrong.""")
+@click.option("--from", "source", required=True, metavar="FILE|live",
+              help="ECB XML, CSV or JSON file, or 'live' (forex-python, over the network).")
+@click.option("--output", type=click.Path(path_type=Path), default=Path("rates.json"),
+              show_default=True, callback=writable_file,
+              help="JSON file to write; `serve --rates` and `quote --rates` read it.")
+@click.option("--timeout", type=click.FloatRange(0, 300, min_open=True), default=5.0,
+              show_default=True, help="Seconds to wait for live rates.")
+def rates_update(source: str, output: Path, timeout: float) -> int:
+    """Check new exchange rates and only then write them where the service reads them."""
     from pricing.fx import LiveRates, bundled_rates, load_rates_file
 
-    target = Path(args.output)
-    if args.source == "live":
-        live = LiveRates(bundled_rates(), timeout=args.timeout)
-        warning = live.refresh(today=date.today())
+    o = out()
+    if source == "live":
+        live = LiveRates(bundled_rates(), timeout=timeout)
+        with o.status("fetching live exchange rates"):
+            warning = live.refresh(today=date.today())
         if warning:
-            return _err(f"{warning}; {target} was left unchanged")
+            raise Fail(f"error: {warning}; {output} was left unchanged")
         table = live.table
     else:
-        table = load_rates_file(args.source)
-    tmp = target.with_suffix(target.suffix + ".tmp")
-    tmp.write_text(json.dumps(table.to_dict(), indent=2) + "\n", "utf-8")
-    tmp.replace(target)  # atomic: a reader sees the old file or the new one, never half
-    print(f"ok: wrote {len(table.rates) - 1} rates ({table.source}, {table.as_of}) to {target}")
+        if not Path(source).is_file():
+            raise click.BadParameter(f"{source!r} is not a file (nor 'live')",
+                                     param_hint="'--from'")
+        try:
+            table = load_rates_file(source)
+        except PricingError as e:
+            raise report(e, where=source) from None
+    tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(table.to_dict(), indent=2) + "\n", "utf-8")
+        tmp.replace(output)  # atomic: a reader sees the old file or the new one, never half
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise Fail(f"error: cannot write {output}: {e.strerror or e}; it was left "
+                   "unchanged") from None
+    o.line(f"ok: wrote {len(table.rates) - 1} rates ({table.source}, {table.as_of}) to {output}")
     return 0
 
 
-# -- serve ------------------------------------------------------------------------------------
+# -- serve --------------------------------------------------------------------------------------
 
-def _serve(args: argparse.Namespace) -> int:
+def _serve_rates(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    return value if value == "live" else _rates_file(ctx, param, value)
+
+
+def _port_free(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be served on, or None."""
     try:
-        from pricing import service
-    except ImportError as e:  # pragma: no cover - the service ships with the package
-        return _err(f"the HTTP service is unavailable: {e}")
-    return int(service.serve(rules=args.rules, host=args.host, port=args.port,
-                             workers=args.workers, rates=args.rates, locales=args.locales) or 0)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pricing", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser("validate", help="check a rules folder; exit 1 listing every problem")
-    p.add_argument("path", nargs="?", default="rules")
-    p.set_defaults(func=_validate)
-
-    p = sub.add_parser("quote", help="quote a request JSON file (- for stdin)")
-    p.add_argument("file")
-    p.add_argument("--rules", default="rules")
-    p.add_argument("--rates", help="a rates file (ECB XML, CSV or JSON); default: bundled")
-    p.add_argument("--date", help="quote date YYYY-MM-DD when the request has none")
-    p.add_argument("--explain", action="store_true", help="a readable table of charges")
-    p.set_defaults(func=_quote)
-
-    rates = sub.add_parser("rates", help="show or update exchange rates")
-    rsub = rates.add_subparsers(dest="rates_command", required=True)
-    p = rsub.add_parser("show", help="print the rate table in use")
-    p.add_argument("--rates", help="a rates file; default: the bundled ECB snapshot")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=_rates_show)
-    p = rsub.add_parser("update", help="validate new rates and write them to a JSON file")
-    p.add_argument("--from", dest="source", required=True, help="FILE or 'live'")
-    p.add_argument("--output", default="rates.json")
-    p.add_argument("--timeout", type=float, default=5.0)
-    p.set_defaults(func=_rates_update)
-
-    p = sub.add_parser("serve", help="run the HTTP service")
-    p.add_argument("--rules", default="rules")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=1)
-    p.add_argument("--rates", default=None,
-                   help="a rates file (re-read on reload), or 'live' (forex-python, refreshed "
-                        "hourly, falling back to the last good table); default: bundled")
-    p.add_argument("--locales", default=None,
-                   help="translation catalogs; default: locales/ beside the rules folder")
-    p.set_defaults(func=_serve)
-
-    for module in ("pricing.l10n.cli",):
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as e:
+        return f"unknown host {host!r}: {e.strerror}"
+    family, kind, proto, _, addr = infos[0]
+    with socket.socket(family, kind, proto) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            mod = __import__(module, fromlist=["add_commands"])
-        except ImportError:
-            continue
-        mod.add_commands(sub)
-    return parser
+            s.bind(addr)
+        except OSError as e:
+            return f"cannot listen on {host}:{port}: {e.strerror or e}"
+    return None
+
+
+@cli.command(short_help='Run the HTTP service.', epilog="""\b
+Examples:
+  pricing serve                                   http://127.0.0.1:8000, bundled rates
+  pricing serve --rates rates.json --port 8080
+  pricing serve --rates live --workers 4          (needs PRICING_QUOTE_KEY)
+
+\b
+Endpoints, settings (PRICING_QUOTE_KEY, PRICING_ADMIN_TOKEN, ...) and error formats:
+docs/service.md. Edits to the rules are picked up while it runs.""")
+@rules_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0: every interface).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
+              help="TCP port.")
+@click.option("--workers", type=click.IntRange(1, 256), default=1, show_default=True,
+              help="Worker processes (more than 1 needs PRICING_QUOTE_KEY).")
+@click.option("--rates", metavar="FILE|live", default=None, callback=_serve_rates,
+              help="A rates file (re-read on reload), or 'live' (forex-python, refreshed "
+                   "hourly, falling back to the last good table). Default: bundled.")
+@click.option("--locales", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Translation catalogs. Default: locales/ beside the rules folder.")
+def serve(rules: Path, host: str, port: int, workers: int, rates: str | None,
+          locales: str | None) -> int:
+    """Run the HTTP service (quotes, markets, rates, health) until interrupted."""
+    from pricing import service
+
+    busy = _port_free(host, port)
+    if busy:
+        raise click.BadParameter(busy, param_hint="'--host' / '--port'")
+    try:
+        return int(service.serve(rules=rules, host=host, port=port, workers=workers,
+                                 rates=rates, locales=locales) or 0)
+    except PricingError as e:
+        raise report(e) from None
+
+
+# -- diff ---------------------------------------------------------------------------------------
+
+@cli.command(short_help='What a rule edit does to carts in every market.', epilog="""\b
+Examples:
+  pricing diff                                 uncommitted edits of rules/ against HEAD
+  pricing diff --before main --after HEAD      what a branch does to every market
+  pricing diff --before old-rules/ --after rules/
+  pricing diff --before main --market de --market fr --format markdown > comment.md
+  pricing diff --before v1.2 --carts carts.jsonl --date 2026-07-01
+
+\b
+Without --carts, the carts are generated from the rules of both sides, per market: a typical
+order from the shop and from abroad; for every regime with a value threshold one cart at half
+of it and one at one and a half times it; one per region, tax category, duty rule and
+shipping method. --carts FILE.jsonl: one quote request per line (the body of POST
+/v1/quotes), with an optional "id".
+
+\b
+Exit codes: 0 nothing changed; 3 something changed (so CI can ask for a review); 1 a side's
+rules do not validate (every problem, naming the side) or the carts file is unusable; 2 usage
+(a revision or folder that does not exist, an unknown --market). A cart a market refuses is
+listed, not fatal. docs/merchants.md has a GitHub Actions workflow.""")
+@click.option("--before", "before", default="HEAD", show_default=True, metavar="DIR|REV",
+              help="The rules before the edit: a folder, or a git revision (branch, tag, "
+                   "commit) of the repository the rules folder is in.")
+@click.option("--after", "after", default=None, metavar="DIR|REV",
+              help="The rules after the edit, the same way. Default: the rules folder as it "
+                   "is now (uncommitted edits included).")
+@rules_option
+@click.option("--carts", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, metavar="FILE.jsonl",
+              help="Carts to quote, one JSON quote request per line. Default: sample carts "
+                   "generated from both sides' rules.")
+@click.option("--market", "markets", multiple=True, metavar="ID",
+              help="Only the carts of this market (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]),
+              default="table", show_default=True,
+              help="table: for people; json: every cart, both sides, what moved; markdown: "
+                   "a pull-request comment.")
+@click.option("--rates", metavar="FILE", callback=_rates_file,
+              help="Exchange rates for both sides. Default: the bundled ECB snapshot.")
+@click.option("--date", "on", type=DateType(),
+              help="Quote date for every cart, YYYY-MM-DD. Default: today.")
+def diff(before: str, after: str | None, rules: Path, carts: Path | None,
+         markets: tuple[str, ...], fmt: str, rates: str | None, on: date | None) -> int:
+    """Quote the same carts under two rule sets and show every total and charge that moved,
+    with the rule keys responsible on both sides."""
+    import tempfile
+
+    from pricing import diff as d
+    from pricing.engine import Engine
+    from pricing.fx import bundled_rates, load_rates_file
+    from pricing.markets import load_rules
+
+    o = out()
+    day = on or date.today()
+    try:
+        table = load_rates_file(rates) if rates else bundled_rates()
+    except PricingError as e:
+        raise report(e, where=str(rates)) from None
+    with tempfile.TemporaryDirectory(prefix="pricing-diff-") as work:
+        sides = []
+        for name, spec in (("--before", before), ("--after", after)):
+            try:
+                sides.append(d.load_side(spec, name=name, rules=rules, workdir=Path(work))
+                             if spec is not None else d.RulesSide(str(rules), rules))
+            except d.SideError as e:
+                if e.usage:
+                    raise click.BadParameter(e.message, param_hint=f"'{name}'") from None
+                raise Fail(f"error: {e.message}") from None
+        loaded, problems = [], []
+        for name, side in zip(("--before", "--after"), sides, strict=True):
+            try:
+                loaded.append(load_rules(side.folder))
+            except PricingError as e:
+                found = getattr(e, "problems", ()) or ()
+                problems += [f"{name} {side.label}: {p}" for p in found] or [
+                    f"{name} {side.label}: {e.message}"]
+                problems.append(f"error: the rules of {name} {side.label} do not validate "
+                                f"({len(found)} problem{'s' if len(found) != 1 else ''})")
+        if problems:
+            raise Fail(*problems)
+        known = sorted(set(loaded[0].markets) | set(loaded[1].markets))
+        for m in markets:
+            if m not in known:
+                guess = did_you_mean(m, known)
+                raise click.BadParameter(
+                    f"no market {m!r} on either side" + (f"; did you mean {guess!r}?" if guess
+                                                         else "")
+                    + f" (markets: {', '.join(known)})", param_hint="'--market'")
+        if carts is not None:
+            try:
+                todo = d.read_carts(carts)
+            except d.CartsError as e:
+                raise Fail(*(str(p) for p in e.problems),
+                           f"error: {len(e.problems)} bad line(s) in {carts}; nothing was "
+                           "compared") from None
+            except d.SideError as e:
+                raise Fail(f"error: {e.message}") from None
+        else:
+            todo = [c for c in d.sample_carts(loaded, table, on=day)
+                    if not markets or c.market in markets]
+        engines = [Engine(r, rates=table) for r in loaded]
+        with o.progress() as bar:
+            task = bar.add_task("quoting carts on both sides", total=len(todo))
+            result = d.compare(*engines, todo, on=day, labels=(sides[0].label, sides[1].label),
+                               generated=carts is None, markets=markets,
+                               progress=lambda: bar.advance(task))
+    note = d.missing_rates(loaded, table, markets=markets)
+    if note:
+        o.warning(f"warning: {note}")
+        result = replace(result, notes=(note,))
+    if fmt == "json":
+        o.json(d.report_dict(result))
+    elif fmt == "markdown":
+        o.line(d.render_markdown(result))
+    else:
+        o.show(lambda console: d.render(result, console))
+    return EXIT_CHANGED if result.changed else 0
+
+
+def _add_plugins() -> None:
+    from pricing.l10n.cli import i18n
+
+    cli.add_command(i18n)
+
+
+_add_plugins()
+
+
+# -- the entry point ----------------------------------------------------------------------------
+
+def _usage(e: click.UsageError, o: Out) -> None:
+    path = e.ctx.command_path if e.ctx is not None else "pricing"
+    message = " ".join(e.format_message().split())
+    o.error(f"error: {message} (see '{path} --help')")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run ``pricing`` with ``argv`` (default: the process arguments); the exit code.
+
+    Nothing escapes as a traceback: usage errors exit 2, problems 1, each said in one line.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    o = Out()
     try:
-        return int(args.func(args) or 0)
-    except PricingError as e:
-        return _print_error(e)
-    except SystemExit as e:  # raised with an exit code after the message was printed
-        return int(e.code or 0)
-    except KeyboardInterrupt:
-        return 130
+        return int(cli.main(args=args, prog_name="pricing", standalone_mode=False, obj=o) or 0)
+    except click.exceptions.NoArgsIsHelpError as e:
+        o.error(e.ctx.get_help() if e.ctx is not None else str(e))
+        return EXIT_USAGE
+    except click.UsageError as e:
+        _usage(e, o)
+        return EXIT_USAGE
+    except click.ClickException as e:  # FileError and friends: a path that cannot be used
+        o.error(f"error: {' '.join(e.format_message().split())}")
+        return e.exit_code
+    except Fail as e:
+        for line in e.lines:
+            o.error(line)
+        return e.code
+    except PricingError as e:  # pragma: no cover - commands report their own
+        for line in report(e).lines:
+            o.error(line)
+        return EXIT_PROBLEMS
+    except (OutputClosed, BrokenPipeError):
+        stdout_closed()
+        return EXIT_OUTPUT_CLOSED
+    except SystemExit:
+        # click itself ends with exit 1 when a write of its own (help, version) meets a closed
+        # pipe, after wrapping stdout to silence the final flush: the same quiet stop as ours.
+        if type(sys.stdout).__name__ == "_PacifyFlushWrapper":
+            return EXIT_OUTPUT_CLOSED
+        raise
+    except (click.Abort, KeyboardInterrupt):
+        o.error("interrupted")
+        return EXIT_INTERRUPTED
+    except OSError as e:
+        where = f" {e.filename}" if e.filename else ""
+        o.error(f"error:{where} {e.strerror or e}")
+        return EXIT_PROBLEMS
+    except Exception as e:
+        if os.environ.get("PRICING_DEBUG"):
+            raise
+        o.error(f"error: internal error ({type(e).__name__}: {e}); please report it, with "
+                "the traceback that PRICING_DEBUG=1 shows")
+        return EXIT_PROBLEMS
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

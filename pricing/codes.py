@@ -9,6 +9,8 @@ what would have been accepted.
 'DE'
 >>> normalize_region("us-ca")
 'US-CA'
+>>> normalize_region("QC", country="CA")
+'CA-QC'
 >>> normalize_hs_code("6109.10")
 '610910'
 """
@@ -16,6 +18,7 @@ what would have been accepted.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 import pycountry
@@ -82,29 +85,97 @@ def _normalize_country(code: object, *, field: str = "country") -> str:
                            suggestion=did_you_mean(c, all_countries()))
 
 
-def normalize_region(code: object, *, field: str = "region") -> str:
+def normalize_region(code: object, *, country: str | None = None,
+                     field: str = "region") -> str:
+    """An ISO 3166-2 subdivision code, e.g. ``US-CA``.
+
+    With ``country``, the region may also be written as checkouts send it: the part after the
+    country (``CA`` for ``US-CA``, ``QC``, ``NSW``, ``SP``) or the subdivision's name
+    (``Québec``, ``New South Wales``), in any case. An unknown region is answered with the
+    regions of that country, never with a code of another country.
+
+    >>> normalize_region("qc", country="CA"), normalize_region("CA", country="US")
+    ('CA-QC', 'US-CA')
+    >>> normalize_region("New South Wales", country="AU")
+    'AU-NSW'
+    """
     # Only strings reach the cache: an unhashable value (a list or a dict from JSON)
     # gets the same specific error as any other bad value, not a TypeError.
-    if not isinstance(code, str):
-        return _normalize_region.__wrapped__(code, field=field)  # the uncached check
-    return _normalize_region(code, field=field)
+    if not isinstance(code, str) or not isinstance(country, str | None):
+        return _normalize_region.__wrapped__(code, country, field)  # the uncached check
+    return _normalize_region(code, country, field)
+
+
+def _fold(text: str) -> str:
+    """``text`` for matching names: accents dropped, case folded, spaces collapsed."""
+    plain = unicodedata.normalize("NFKD", text)
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    return " ".join(plain.casefold().replace("-", " ").split())
+
+
+@lru_cache(maxsize=256)
+def _regions_of(country: str) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The ISO 3166-2 codes of ``country``, and how each may be written (full code, the part
+    after the country, the folded name) mapped to the code."""
+    subs = pycountry.subdivisions.get(country_code=country) or []
+    codes = tuple(sorted(s.code for s in subs))
+    keys: dict[str, str] = {}
+    for s in subs:
+        keys[s.code] = s.code
+        keys[s.code.split("-", 1)[1]] = s.code
+    names: dict[str, set[str]] = {}
+    for s in subs:
+        names.setdefault(_fold(s.name), set()).add(s.code)
+    for name, found in names.items():
+        # A name two subdivisions share (a region and a department) is not guessed at, and a
+        # name never hides a code.
+        if len(found) == 1 and name.upper() not in keys:
+            keys[name] = next(iter(found))
+    return codes, keys
 
 
 @lru_cache(maxsize=1024)
-def _normalize_region(code: object, *, field: str = "region") -> str:
-    """An ISO 3166-2 subdivision code such as ``US-CA`` or ``CA-QC``."""
+def _normalize_region(code: object, country: object, field: str) -> str:
     if not isinstance(code, str):
         raise InvalidCodeError(f"{field} must be an ISO 3166-2 code string", field=field,
                                value=code, expected="a code such as US-CA")
     c = code.strip().upper()
-    if pycountry.subdivisions.get(code=c) is not None:
-        return c
-    country = c.split("-", 1)[0]
-    choices = [s.code for s in pycountry.subdivisions.get(country_code=country) or []] if (
-        country in all_countries()) else []
-    raise InvalidCodeError(f"unknown region (ISO 3166-2 subdivision) {code!r}", field=field,
-                           value=code, expected="an ISO 3166-2 code such as US-CA",
-                           suggestion=did_you_mean(c, choices) if choices else None)
+    if not isinstance(country, str):
+        if pycountry.subdivisions.get(code=c) is not None:
+            return c
+        prefix, sep, _ = c.partition("-")
+        if not sep or prefix not in all_countries():
+            raise InvalidCodeError(
+                f"unknown region (ISO 3166-2 subdivision) {code!r}", field=field, value=code,
+                expected="an ISO 3166-2 code, the country first: US-CA, CA-QC, AU-NSW")
+        country = prefix
+    cc = country.strip().upper()
+    codes, keys = _regions_of(cc)
+    found = keys.get(c) or keys.get(_fold(code))
+    if found is not None:
+        return found
+    if not codes:
+        raise InvalidCodeError(f"{cc} has no ISO 3166-2 regions; leave {field} out",
+                               field=field, value=code, expected="no region")
+    other, sep, _ = c.partition("-")
+    suffixes = {k.split("-", 1)[1]: k for k in codes}
+    if sep and other in all_countries() and other != cc:
+        # Another country's code: a look-alike of this country would only mislead.
+        message, guess = f"region {code!r} is in {other}, not in {cc}", None
+    else:
+        message = f"unknown region {code!r} of {cc}"
+        guess = did_you_mean(c, codes) or did_you_mean(c, suffixes)
+    shown = ", ".join(codes[:_MAX_LISTED]) + (
+        f" and {len(codes) - _MAX_LISTED} more" if len(codes) > _MAX_LISTED else "")
+    # The list is in the message too: request errors carry the message and the suggestion.
+    raise InvalidCodeError(
+        f"{message}; regions of {cc}: {shown} (the part after {cc}- is enough)",
+        field=field, value=code, expected=f"an ISO 3166-2 region of {cc}: {shown}",
+        suggestion=suffixes.get(guess, guess) if guess else None)
+
+
+#: Most region codes an error lists (Great Britain has 221).
+_MAX_LISTED = 60
 
 
 def normalize_currency(code: object, *, field: str = "currency") -> str:

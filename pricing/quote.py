@@ -8,13 +8,23 @@ Amounts are decimal strings with exactly the currency's minor digits, never JSON
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from pricing.codes import (
     normalize_country,
@@ -75,13 +85,23 @@ def _day(v: Any) -> date:
 
 
 _Country = Annotated[str, BeforeValidator(as_value_error(normalize_country))]
-_Region = Annotated[str, BeforeValidator(as_value_error(normalize_region))]
 _Currency = Annotated[str, BeforeValidator(as_value_error(normalize_currency))]
 _Hs = Annotated[str, BeforeValidator(as_value_error(normalize_hs_code))]
 _Locale = Annotated[str, BeforeValidator(as_value_error(normalize_locale))]
 _Amount = Annotated[Decimal, BeforeValidator(_amount)]
 _Weight = Annotated[Decimal, BeforeValidator(_positive_weight)]
 _Day = Annotated[date, BeforeValidator(_day)]
+_POSTAL = re.compile(r"[0-9A-Za-z][0-9A-Za-z -]{0,15}")
+
+
+def _postal_code(v: Any) -> str:
+    if isinstance(v, str) and _POSTAL.fullmatch(v.strip()):
+        return v.strip()
+    raise ValueError("expected a postal code of letters, digits, spaces and hyphens (at most "
+                     f"16), e.g. 10115 or K1A 0B1; found {v!r}")
+
+
+_PostalCode = Annotated[str, BeforeValidator(_postal_code)]
 
 
 class _Strict(BaseModel):
@@ -122,16 +142,25 @@ class ItemModel(_Strict):
     title: str | None = Field(None, max_length=500)
 
 
-_POSTAL = r"^[A-Za-z0-9][A-Za-z0-9 -]{0,15}$"
-
-
 class DestinationModel(_Strict):
     country: _Country = Field(json_schema_extra={"type": "string", "example": "DE"})
-    region: _Region | None = Field(None, json_schema_extra={"type": "string",
-                                                            "example": "US-CA"})
-    postal_code: str | None = Field(None, pattern=_POSTAL,
-                                    description="Postal code; shipping areas match its prefix",
-                                    json_schema_extra={"example": "99501"})
+    region: str | None = Field(
+        None, description="ISO 3166-2 code (US-CA), or as checkouts send it: the part after "
+        "the country (CA with country US, QC, NSW, SP) or the region's name. Needed only "
+        "where taxes depend on it (GET /v1/markets/{id}: requires_region).",
+        json_schema_extra={"type": "string", "example": "US-CA"})
+    postal_code: _PostalCode | None = Field(
+        None, description="Postal code as checkouts send it; shipping areas match its prefix.",
+        json_schema_extra={"type": "string", "example": "99501"})
+
+    @field_validator("region", mode="before")
+    @classmethod
+    def _region(cls, value: Any, info: ValidationInfo) -> Any:
+        # Read against the country (validated first): "CA" with country US is US-CA.
+        country = info.data.get("country")
+        if value is None or country is None:  # a bad country is reported on its own
+            return value
+        return as_value_error(lambda v: normalize_region(v, country=country))(value)
 
 
 class QuoteRequestModel(_Strict):

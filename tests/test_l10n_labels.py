@@ -44,12 +44,19 @@ def test_every_language_loads_complete(labels) -> None:
     assert len(labels.missing("cy_GB")) == len(LABELS)   # Welsh: no catalog
 
 
+#: Where Babel's plural table differs from GNU gettext's and Weblate's, the files carry theirs:
+#: Babel swaps Arabic's "many" and "other" (python-babel/babel#816; the forms are checked with
+#: msgfmt and ngettext in tests/test_l10n_cli.py).
+GETTEXT_PLURALS = {"ar": "(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : "
+                         "n%100>=11 ? 4 : 5)"}
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_plural_forms_header_is_the_languages(lang: str) -> None:
     catalog = read_po_file(po_path(LOCALES, lang, "labels"), locale=lang)
     expected = get_plural(Locale.parse(lang))
     assert catalog.num_plurals == expected.num_plurals
-    assert catalog.plural_expr == expected.plural_expr
+    assert catalog.plural_expr == GETTEXT_PLURALS.get(lang, expected.plural_expr)
     (message,) = [m for m in catalog if m.pluralizable]
     assert len(message.string) == expected.num_plurals and all(message.string)
 

@@ -10,6 +10,7 @@ a locale show that text, and ``pricing i18n check`` counts it.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -155,13 +156,20 @@ def test_every_language_loads_complete(labels, catalog) -> None:
         assert (cov.translated, cov.gaps) == (len(products), ()), lang
 
 
+#: Where Babel's plural table differs from GNU gettext's and Weblate's, the files carry theirs
+#: (Arabic: python-babel/babel#816; checked with msgfmt and ngettext in test_l10n_cli.py).
+GETTEXT_PLURALS = {"ar": "(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : "
+                         "n%100>=11 ? 4 : 5)"}
+
+
 @pytest.mark.parametrize("lang", PRODUCT_LANGUAGES)
 def test_headers_name_the_language_and_its_plural_rule(lang: str) -> None:
     expected = get_plural(Locale.parse(lang))
     for domain in ("labels", "products"):
         po = _po(lang, domain)
         assert str(po.locale) == lang
-        assert (po.num_plurals, po.plural_expr) == (expected.num_plurals, expected.plural_expr)
+        assert (po.num_plurals, po.plural_expr) == (
+            expected.num_plurals, GETTEXT_PLURALS.get(lang, expected.plural_expr))
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -287,11 +295,14 @@ def test_i18n_check_counts_every_locale_complete(rules_copy: Path, capsys) -> No
         path.write_text(text, encoding="utf-8")
         chosen.append((path.stem, locale))
     args = ["i18n", "check", "--rules", str(rules_copy), "--locales", str(LOCALES),
-            "--catalog", str(PRODUCTS), "--threshold", "1", "--summary"]
+            "--catalog", str(PRODUCTS), "--threshold", "1", "--format", "json"]
     for market_id, _ in chosen:
         args += ["--market", market_id]
     assert main(args) == 0
-    out = capsys.readouterr().out
+    doc = json.loads(capsys.readouterr().out)
     total = len(load_products(PRODUCTS))
+    found = {m["market"]: m["locales"][0] for m in doc["markets"]}
     for market_id, locale in chosen:
-        assert f"{normalize_locale(locale)} {total}/{total}" in out, (market_id, locale)
+        got = found[market_id]
+        assert (got["locale"], got["translated"], got["total"]) == (
+            normalize_locale(locale), total, total), (market_id, locale)
