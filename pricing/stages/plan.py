@@ -327,12 +327,14 @@ class MarketPlan:
             for i, c in enumerate(tax.components)] if tax is not None else []
         #: Every component in force, by its index in the rule file.
         self.components_by_index = tuple(components)
-        #: Components in the order their chains need (each after those its base names).
+        #: Position of each component in chain order (each after those its base names); the
+        #: tax stage walks components in it, everything else in file order.
         order = component_order(tax) if tax is not None else ()
+        self.chain_position = {ci: pos for pos, ci in enumerate(order)}
+        self.has_chains = any(cp.on for cp in components)
         regions = {r for c in (tax.components if tax else ()) for r in c.regions}
         self._components = {
-            region: tuple(sorted((components[i] for i, _ in market.tax_components(region)),
-                                 key=lambda cp: order.index(cp.index)))
+            region: tuple(components[i] for i, _ in market.tax_components(region))
             for region in (None, *sorted(regions))} if tax is not None else {None: ()}
         self._std_rate_sum = {
             region: sum((c.rate or Decimal(0) for c in comps), Decimal(0))

@@ -60,9 +60,13 @@ def charge_tax(plan: MarketPlan, regime: RegimePlan,
     # Exact tax of each component per line, for the components whose base names it.
     line_tax: dict[int, list[Decimal]] = {}
     names = plan.components_by_index
+    position = plan.chain_position
     for li in range(n):
         net, ship = nets[li], shares[li]
-        for comp, rate in tax_rates[li]:
+        line_rates = tax_rates[li]
+        if plan.has_chains:  # a component after those its base names
+            line_rates = sorted(line_rates, key=lambda cr: position[cr[0].index])
+        for comp, rate in line_rates:
             ci = comp.index
             mine = zero
             on_top = zero
