@@ -172,8 +172,8 @@ class Engine:
         subtotals = priced.subtotals
 
         # 2. shipping
-        method = plan.method(req.shipping_method, region=req.region,
-                             postal_code=req.postal_code)
+        method = None if req.exclude_shipping else plan.method(
+            req.shipping_method, region=req.region, postal_code=req.postal_code)
         shipped = ship(plan, method, priced.weights, priced.goods)
         shares = shipped.shares
 

@@ -178,6 +178,9 @@ class QuoteRequestModel(_Strict):
                           "shipping price, e.g. free shipping that still has a carrier cost.")
     insurance: PriceModel | None = Field(
         None, description="Insurance as declared to customs (CIF).")
+    exclude_shipping: bool = Field(
+        False, description="Quote the goods alone: no shipping charge, no freight in the "
+                           "customs value (what a product page or feed shows).")
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +211,8 @@ class QuoteRequest:
     freight: Money | None = None
     insurance: Money | None = None
     postal_code: str | None = None
+    #: The goods alone: no shipping charge and no freight (product pages, feeds).
+    exclude_shipping: bool = False
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> QuoteRequest:
@@ -235,6 +240,7 @@ class QuoteRequest:
         return cls(country=m.destination.country, region=region, items=items, market=m.market,
                    locale=m.locale, date=m.date, shipping_method=m.shipping_method,
                    ship_from=m.ship_from, postal_code=m.destination.postal_code,
+                   exclude_shipping=m.exclude_shipping,
                    freight=Money(m.freight.amount, m.freight.currency) if m.freight else None,
                    insurance=(Money(m.insurance.amount, m.insurance.currency)
                               if m.insurance else None))

@@ -661,8 +661,8 @@ class Oracle:
         goods = sum_money([w.subtotal for w in work], cur)
 
         # 3. shipping
-        method_id, method, ship_rule = self._method(market, req.shipping_method, req.region,
-                                                    req.postal_code)
+        method_id, method, ship_rule = ("", None, "") if req.exclude_shipping else \
+            self._method(market, req.shipping_method, req.region, req.postal_code)
         total_weight = sum((w.weight for w in work), Decimal(0))
         if method is None:  # duty and tax only
             priced = ShippingPrice(Money.zero(cur), "")
