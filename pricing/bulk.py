@@ -25,13 +25,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import TYPE_CHECKING
 
-from pricing.errors import PricingError, RequestError
+from pricing.errors import MissingRateError, PricingError, QuoteRefusedError, RequestError
 from pricing.l10n.formatting import money_formatter
-from pricing.money import Money
-from pricing.quote import Item, QuoteRequest
+from pricing.money import CONTEXT, Money
+from pricing.stages.plan import MarketPlan, RegimePlan
+from pricing.stages.prices import unit_amount
 
 if TYPE_CHECKING:
     from pricing.engine import Engine
@@ -71,7 +72,14 @@ class PricedItem:
 
 
 class BulkPricer:
-    """Prices catalog items for one market, destination and date."""
+    """Prices catalog items for one market, destination and date.
+
+    Compiled once per market and destination: the plan in force, the regimes whose tests do
+    not depend on the item (region, where the parcel ships from), the tax components. Each item
+    then takes the stages' arithmetic for a cart of one unit without shipping, with no
+    explanation built: a few Decimal operations. Items with the same pricing inputs (size and
+    colour variants of one product) are priced once per pricer.
+    """
 
     def __init__(self, engine: Engine, market: str, *, on: date, locale: str | None = None,
                  region: str | None = None, ship_from: str | None = None) -> None:
@@ -79,36 +87,254 @@ class BulkPricer:
         self.market = engine.rules.market(market)
         self.on = on
         self.region = region
-        self.ship_from = ship_from
-        self.plan = engine.plan(self.market.id, on)
-        self.locale, _ = self.plan.locale_for(locale)
-        self.currency = self.plan.currency
-        self._format = money_formatter(self.currency, self.locale)
+        self.ship_from = ship_from or engine.rules.shop.ship_from
         if self.market.requires_region and region is None:
             raise RequestError(f"taxes in market {self.market.id!r} depend on the region: "
                                "give a region", field="region")
+        plan = self.plan = engine.plan(self.market.id, on)
+        self.locale, _ = plan.locale_for(locale)
+        self.currency = plan.currency
+        self._format = money_formatter(self.currency, self.locale)
+        self._default_weight = engine.rules.shop.default_item_weight_kg
+        self._domestic = self.ship_from in plan.territory
+        # Regimes in file order whose region and ship-from tests pass for this destination:
+        # only their origin and value tests depend on the item.
+        self._regimes = tuple(
+            rp for rp in plan.regimes
+            if (not rp.regions or region in rp.regions)
+            and (not rp.ship_from or self.ship_from in rp.ship_from))
+        comps = plan.components(region)
+        self._components = comps
+        self._chain = (tuple(sorted(comps, key=lambda c: plan.chain_position[c.index]))
+                       if plan.has_chains else comps)
+        self._rates_memo: dict[str | None, tuple[tuple[Decimal, ...], Decimal]] = {}
+        self._memo: dict[tuple[object, ...], PricedItem] = {}
 
     def price_many(self, items: Iterable[CatalogItem]) -> list[PricedItem]:
         """Each item's landed unit price (one unit bought alone, shipping excluded)."""
         return [self.price(item) for item in items]
 
     def price(self, item: CatalogItem) -> PricedItem:
-        request = QuoteRequest(
-            country=self.market.spec.countries[0], region=self.region, market=self.market.id,
-            locale=self.locale, date=self.on, ship_from=self.ship_from, exclude_shipping=True,
-            items=(Item(sku=item.sku, quantity=1, price=item.price, hs_code=item.hs_code,
-                        origin=item.origin, category=item.category,
-                        weight_kg=item.weight_kg),))
+        key = (item.price.amount, item.price.currency, item.hs_code, item.origin,
+               item.category, item.weight_kg, item.sku if item.sku in self.plan.fixed else None)
+        found = self._memo.get(key)
+        if found is not None:
+            return PricedItem(item.sku, *_fields(found)[1:])
         try:
-            quote = self.engine.compute(request, self.on)
+            with localcontext(CONTEXT):
+                found = self._price(item)
         except PricingError as e:
-            return PricedItem(sku=item.sku, currency=self.currency, error=e)
-        line = quote.lines[0]
-        unit, _, _, duty, tax, included, fees = line.amounts
-        landed = quote.total_amounts["total"]
-        return PricedItem(
-            sku=item.sku, currency=self.currency, unit_price=unit, landed_price=landed,
-            duty=duty, tax=tax, included_tax=included, fees=fees,
-            regime=quote.regime["id"], formatted_unit_price=self._format(unit),
-            formatted_landed_price=self._format(landed))
+            found = PricedItem(sku=item.sku, currency=self.currency, error=e)
+        if len(self._memo) >= _MEMO_LIMIT:
+            self._memo.clear()
+        self._memo[key] = found
+        return found
 
+    def landed(self, item: CatalogItem) -> Decimal | None:
+        """The item's landed unit price, computed afresh; None when it cannot be sold here."""
+        try:
+            with localcontext(CONTEXT):
+                return self._price(item, format_prices=False).landed_price
+        except PricingError:
+            return None
+
+    def _rates(self, category: str | None) -> tuple[tuple[Decimal, ...], Decimal]:
+        found = self._rates_memo.get(category)
+        if found is None:
+            rates = []
+            for comp in self._components:
+                r = comp.rate_for(category)
+                if r is None:
+                    raise QuoteRefusedError(
+                        f"no {comp.name} rate in force on {self.on} in {comp.rule}",
+                        field="items[0].category", value=category)
+                rates.append(r)
+            found = self._rates_memo[category] = (tuple(rates), sum(rates, Decimal(0)))
+        return found
+
+    def _price(self, item: CatalogItem, *, format_prices: bool = True) -> PricedItem:
+        """The stages of pricing.engine for one unit without shipping, amounts only."""
+        plan = self.plan
+        zero = plan.zero
+        plan.check_restrictions((item,))
+        try:
+            u = unit_amount(plan, item.sku, item.price)
+        except MissingRateError as e:
+            raise MissingRateError(e.message, field="items[0].price.currency",
+                                   value=item.price.currency, expected=e.expected) from None
+        rates, rate_sum = self._rates(item.category)
+        net = u / (1 + rate_sum) if plan.inclusive and plan.tax_goods else u
+        rp = self._regime(item, net)
+        tax_mode = rp.regime.tax
+        if tax_mode == "none" or plan.tax is None:
+            net = u
+        factor = rp.valuation_factor
+        cv = net if factor == 1 else net * factor
+        duty = self._duty(rp, item, cv)
+        added = included = zero
+        if tax_mode != "none" and plan.tax is not None:
+            added, included = self._tax(rp, rates, net, cv, duty)
+        fees = self._fees(rp, net, u, duty, added)
+        landed = u + zero + duty + added + fees
+        return PricedItem(
+            sku=item.sku, currency=self.currency, unit_price=u, landed_price=landed,
+            duty=duty, tax=added, included_tax=included, fees=fees, regime=rp.regime.id,
+            formatted_unit_price=self._format(u) if format_prices else None,
+            formatted_landed_price=self._format(landed) if format_prices else None)
+
+    def _regime(self, item: CatalogItem, net: Decimal) -> RegimePlan:
+        plan = self.plan
+        if self._domestic:
+            return plan.domestic
+        origin = item.origin
+        for rp in self._regimes:
+            if rp.origin_in and origin not in rp.origin_in:
+                continue
+            if rp.origin_not_in and origin in rp.origin_not_in:
+                continue
+            if rp.limit is None:
+                return rp
+            factor = rp.valuation_factor
+            if rp.per_item:
+                value = (net / 1) if factor == 1 else (net * factor / 1)
+            else:
+                value = Decimal(0) + net
+                if factor != 1:
+                    value *= factor
+            value = value.quantize(plan.unit, rounding=ROUND_HALF_UP)
+            if (value <= rp.limit) if rp.inclusive else (value < rp.limit):
+                return rp
+        return plan.standard
+
+    def _duty(self, rp: RegimePlan, item: CatalogItem, cv: Decimal) -> Decimal:
+        plan = self.plan
+        mode = rp.regime.duty
+        if mode == "none":
+            return plan.zero
+        if mode == "per_category":
+            return rp.per_category if rp.per_category is not None else plan.zero
+        if mode == "rate":
+            exact = cv * (rp.duty_rate or Decimal(0))
+            if rp.deduction is not None:
+                exact = max(exact - rp.deduction, Decimal(0))
+            amount = exact.quantize(plan.unit, rounding=plan.duty_mode)
+            return amount if amount else plan.zero
+        rule = plan.duty_rule_for(item.hs_code, item.origin) or plan.default_duty
+        amount = cv * rule.rate
+        if rule.index >= 0:
+            weight = item.weight_kg if item.weight_kg is not None else self._default_weight
+            if rule.per_kg is not None:
+                amount += rule.per_kg * weight
+            if rule.per_unit is not None:
+                amount += rule.per_unit
+            if rule.minimum is not None:
+                amount = max(amount, rule.minimum)
+            if rule.maximum is not None:
+                amount = min(amount, rule.maximum)
+        rounded = amount.quantize(plan.unit, rounding=plan.duty_mode)
+        if plan.duty_waive is not None and rounded and rounded <= plan.duty_waive:
+            return plan.zero
+        return rounded
+
+    def _tax(self, rp: RegimePlan, rates: tuple[Decimal, ...], net: Decimal, cv: Decimal,
+             duty: Decimal) -> tuple[Decimal, Decimal]:
+        plan = self.plan
+        unit, mode, zero = plan.unit, plan.tax_mode, Decimal(0)
+        importing = rp.regime.tax == "import"
+        uplift = plan.import_uplift if importing else 0
+        additions = _additions(plan, net, cv) if importing and plan.additions else ()
+        rate_of = dict(zip((c.index for c in self._components), rates, strict=True))
+        inclusive = plan.inclusive
+        line_tax: dict[int, Decimal] = {}
+        groups: dict[tuple[int, Decimal, bool], Decimal] = {}
+        for comp in self._chain:
+            ci = comp.index
+            rate = rate_of[ci]
+            mine = zero
+            on_top = zero
+            if comp.goods:
+                if inclusive:
+                    t = net * rate
+                    groups[(ci, rate, True)] = groups.get((ci, rate, True), zero) + t
+                    mine += t
+                else:
+                    on_top = net
+            if comp.duty and duty:
+                on_top += duty
+            if comp.customs_value:
+                on_top += cv
+            for j in comp.on:
+                other = line_tax.get(j)
+                if other:
+                    on_top += other
+            if comp.goods or comp.customs_value:
+                if uplift:
+                    on_top += cv * uplift
+                for extra in additions:
+                    on_top += extra
+            if on_top:
+                if comp.includes_itself:
+                    on_top = on_top / (1 - rate)
+                t = on_top * rate
+                groups[(ci, rate, False)] = groups.get((ci, rate, False), zero) + t
+                mine += t
+            if mine:
+                line_tax[ci] = mine
+        rounded = {k: v.quantize(unit, rounding=mode) for k, v in groups.items()}
+        total = sum(rounded.values(), zero)
+        if plan.tax_waive is not None and total and total <= plan.tax_waive:
+            return plan.zero, plan.zero
+        added = sum((v for k, v in rounded.items() if not k[2]), zero).quantize(unit)
+        included = sum((v for k, v in rounded.items() if k[2]), zero).quantize(unit)
+        return added, included
+
+    def _fees(self, rp: RegimePlan, net: Decimal, u: Decimal, duty: Decimal,
+              tax: Decimal) -> Decimal:
+        plan = self.plan
+        total = plan.zero
+        for fp in plan.fees:
+            fee = fp.fee
+            if fee.regimes and rp.regime.id not in fee.regimes:
+                continue
+            if fee.incoterm and fee.incoterm != plan.incoterm:
+                continue
+            if fee.only_if_duty_or_tax and not (duty or tax):
+                continue
+            if fee.amount is not None:
+                amount = fp.amount if fp.amount is not None else plan.zero
+            elif fee.per_item is not None:
+                amount = fp.per_item * 1 if fp.per_item is not None else plan.zero
+            else:
+                base = {"goods": Decimal(0) + net, "order": Decimal(0) + u + plan.zero,
+                        "duties_and_taxes": duty + tax}[fee.base]
+                amount = base * (fp.rate or Decimal(0))
+            if fp.minimum is not None and amount < fp.minimum:
+                amount = fp.minimum
+            if fp.maximum is not None and amount > fp.maximum:
+                amount = fp.maximum
+            amount = amount.quantize(plan.unit, rounding=ROUND_HALF_UP)
+            if amount:
+                total += amount
+        return total
+
+
+_MEMO_LIMIT = 100_000
+
+
+def _fields(p: PricedItem) -> tuple[object, ...]:
+    return (p.sku, p.currency, p.unit_price, p.landed_price, p.duty, p.tax, p.included_tax,
+            p.fees, p.regime, p.formatted_unit_price, p.formatted_landed_price, p.error)
+
+
+def _additions(plan: MarketPlan, net: Decimal, cv: Decimal) -> tuple[Decimal, ...]:
+    out = []
+    for _, cost in plan.additions:
+        if cost.amount is not None:
+            out.append(plan.to_local(cost.amount))
+        elif cost.of_shipping is not None:
+            out.append(Decimal(0))
+        elif cost.of_goods is not None:
+            out.append(net * cost.of_goods)
+        else:
+            out.append(cv * (cost.of_customs_value or Decimal(0)))
+    return tuple(out)

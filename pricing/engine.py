@@ -28,11 +28,12 @@ from decimal import Decimal, localcontext
 from pathlib import Path
 from typing import Any
 
+from pricing.bulk import BulkPricer, CatalogItem
 from pricing.errors import RequestError
 from pricing.fx import RateTable, bundled_rates, load_rates_file
 from pricing.markets import Market, RuleSet, load_rules
 from pricing.money import CONTEXT
-from pricing.quote import Line, Quote, QuoteRequest
+from pricing.quote import Item, Line, Quote, QuoteRequest
 from pricing.stages.customs import customs_costs, customs_value
 from pricing.stages.duties import charge_duty
 from pricing.stages.fees import charge_fees
@@ -65,6 +66,8 @@ class Engine:
         self.plans: Mapping[str, MarketPlans] = {
             mid: compile_market(m, shop=shop, rates=self.rates, labels=labels)
             for mid, m in rules.markets.items()}
+        # Compiled bulk pricers by market, day and destination, for landed unit prices.
+        self._pricers: dict[tuple[object, ...], BulkPricer] = {}
 
     @classmethod
     def from_directory(cls, path: str | Path, *, rates: RateTable | str | Path | None = None,
@@ -126,6 +129,26 @@ class Engine:
         plan = self.plans[market.id].at(day)
         with localcontext(CONTEXT):
             return self._compute(plan, req, day)
+
+    def _landed_units(self, plan: MarketPlan, req: QuoteRequest, day: date, locale: str
+                      ) -> Callable[[Item], Decimal | None]:
+        """Each line's landed unit price: one unit alone, shipping excluded, priced on the
+        bulk path (its property test holds it to a one-item quote)."""
+        key = (plan.id, day, req.region, req.ship_from, locale)
+        pricer = self._pricers.get(key)
+        if pricer is None:
+            pricer = BulkPricer(self, plan.id, on=day, locale=locale, region=req.region,
+                                ship_from=req.ship_from)
+            if len(self._pricers) >= 256:
+                self._pricers.clear()
+            self._pricers[key] = pricer
+
+        def landed(item: Item) -> Decimal | None:
+            # Straight to the arithmetic: the pricer's memo of earlier items is for feeds.
+            return pricer.landed(CatalogItem(item.sku, item.price, item.hs_code, item.origin,
+                                             item.category, item.weight_kg))
+
+        return landed
 
     def _market(self, req: QuoteRequest) -> Market:
         rules = self.rules
@@ -234,6 +257,7 @@ class Engine:
         default = plan.default_locale
         units, notes, tax_added, tax_included = priced.units, priced.notes, tax.added, tax.included
         duties, fee_lines = duty.per_line, fees.per_line
+        landed = self._landed_units(plan, req, day, locale)
         lines = tuple(
             Line(sku=item.sku,
                  title=(item.title if item.title is not None or catalog is None
@@ -242,7 +266,7 @@ class Engine:
                  quantity=item.quantity, currency=cur,
                  amounts=(units[i], subtotals[i], shares[i], duties[i], tax_added[i],
                           tax_included[i], fee_lines[i]),
-                 price_note=notes[i])
+                 price_note=notes[i], landed_unit=landed(item))
             for i, item in enumerate(items))
         shipping_method = None
         if method is not None:

@@ -308,6 +308,13 @@ class Line:
     currency: str
     amounts: tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal, Decimal]
     price_note: str = ""
+    #: What a product page or feed shows for one unit of this item bought alone, shipping
+    #: excluded (docs/calculation.md, "Landed unit price"); None if it cannot be sold alone.
+    landed_unit: Decimal | None = None
+
+    @property
+    def landed_unit_price(self) -> Money | None:
+        return Money(self.landed_unit, self.currency) if self.landed_unit is not None else None
 
     @property
     def unit_price(self) -> Money:
@@ -432,6 +439,8 @@ class Quote:
                 "included_tax": amt(a[5]),
                 "fees": amt(a[6]),
                 "total": amt(a[1] + a[2] + a[3] + a[4] + a[6]),
+                "landed_unit_price": (amt(ln.landed_unit) if ln.landed_unit is not None
+                                      else None),
                 "price_note": ln.price_note,
             } for ln in self.lines for a in (ln.amounts,)],
             "totals": {k: amt(v) for k, v in self.total_amounts.items()},

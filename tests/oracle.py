@@ -21,6 +21,7 @@ from typing import Any
 from pricing.endings import PriceEnding
 from pricing.errors import (
     MissingRateError,
+    PricingError,
     QuoteRefusedError,
     RequestError,
     RestrictedItemError,
@@ -596,7 +597,21 @@ class Oracle:
         with localcontext(CONTEXT):
             return self.compute(req, req.date or on)
 
-    def compute(self, req: QuoteRequest, day: date) -> Quote:
+    def landed_unit(self, req: QuoteRequest, item: Item, day: date, locale: str
+                    ) -> Decimal | None:
+        """The total of a quote for one unit of ``item`` alone, shipping excluded."""
+        alone = QuoteRequest(
+            country=req.country, region=req.region, market=req.market, locale=locale,
+            date=day, ship_from=req.ship_from, exclude_shipping=True,
+            items=(Item(sku=item.sku, quantity=1, price=item.price, hs_code=item.hs_code,
+                        origin=item.origin, category=item.category,
+                        weight_kg=item.weight_kg),))
+        try:
+            return self.compute(alone, day, landed=False).total.amount
+        except PricingError:
+            return None
+
+    def compute(self, req: QuoteRequest, day: date, *, landed: bool = True) -> Quote:
         rules = self.rules
         market = rules.market(req.market) if req.market else rules.market_for(req.country,
                                                                               req.region)
@@ -756,7 +771,8 @@ class Oracle:
                         else catalog.title(item.sku, locale, default=spec.default_locale)[0]),
                  quantity=item.quantity, currency=cur,
                  amounts=(w.unit.amount, w.subtotal.amount, w.shipping.amount, w.duty.amount,
-                          w.tax.amount, w.included.amount, w.fees.amount), price_note=w.note)
+                          w.tax.amount, w.included.amount, w.fees.amount), price_note=w.note,
+                 landed_unit=self.landed_unit(req, item, day, locale) if landed else None)
             for item, w in zip(req.items, work, strict=True))
         markup = spec.pricing.fx_markup if fx.rate != 1 else Decimal(0)
         labels = self.labels

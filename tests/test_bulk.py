@@ -55,8 +55,7 @@ def test_bulk_prices_equal_one_item_quotes(engine: Engine, rules, data) -> None:
                         region=region, ship_from=request.get("ship_from"))
     items = _items(request)
     for item, priced in zip(items, pricer.price_many(items), strict=True):
-        alone = {"destination": {"country": rules.market(market).spec.countries[0],
-                                 **({"region": region} if region else {})},
+        alone = {"destination": dict(request["destination"]),
                  "market": market, "date": QUOTE_DAY.isoformat(), "exclude_shipping": True,
                  "items": [{"sku": item.sku, "quantity": 1,
                             "price": {"amount": str(item.price.amount),

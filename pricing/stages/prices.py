@@ -16,7 +16,7 @@ from pricing.money import Money
 from pricing.quote import Item
 from pricing.stages.plan import ComponentPlan, MarketPlan
 
-__all__ = ["PricedLines", "price_lines", "unit_price"]
+__all__ = ["PricedLines", "price_lines", "unit_amount", "unit_price"]
 
 _NOTE_QUANTUM = Decimal("0.0001")
 
@@ -58,6 +58,20 @@ def unit_price(plan: MarketPlan, sku: str, price: Money) -> tuple[Decimal, str]:
                        f"{plan.ending_text} = {local} {cur}")
     local = value.quantize(plan.unit, rounding=plan.rounding_mode)
     return local, f"{amount}{conv.text} rounded {plan.rounding.value} = {local} {cur}"
+
+
+def unit_amount(plan: MarketPlan, sku: str, price: Money) -> Decimal:
+    """:func:`unit_price` without its explanation (the bulk path's hot loop)."""
+    fixed = plan.fixed.get(sku)
+    if fixed is not None:
+        return fixed[0]
+    amount = price.amount
+    if amount == 0:
+        return plan.zero
+    value = amount * plan.conversion(price.currency).factor
+    if plan.ending is not None:
+        return plan.ending.apply_amount(value, plan.unit)
+    return value.quantize(plan.unit, rounding=plan.rounding_mode)
 
 
 def price_lines(plan: MarketPlan, items: Sequence[Item], components: Sequence[ComponentPlan],
