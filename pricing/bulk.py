@@ -130,11 +130,12 @@ class BulkPricer:
         self._memo[key] = found
         return found
 
-    def landed(self, item: CatalogItem) -> Decimal | None:
-        """The item's landed unit price, computed afresh; None when it cannot be sold here."""
+    def landed(self, item: CatalogItem, *, unit: Decimal | None = None) -> Decimal | None:
+        """The item's landed unit price, computed afresh (``unit``: its local unit price when
+        the caller has it already); None when it cannot be sold here."""
         try:
             with localcontext(CONTEXT):
-                return self._price(item, format_prices=False).landed_price
+                return self._price(item, format_prices=False, unit=unit).landed_price
         except PricingError:
             return None
 
@@ -152,16 +153,20 @@ class BulkPricer:
             found = self._rates_memo[category] = (tuple(rates), sum(rates, Decimal(0)))
         return found
 
-    def _price(self, item: CatalogItem, *, format_prices: bool = True) -> PricedItem:
+    def _price(self, item: CatalogItem, *, format_prices: bool = True,
+               unit: Decimal | None = None) -> PricedItem:
         """The stages of pricing.engine for one unit without shipping, amounts only."""
         plan = self.plan
         zero = plan.zero
-        plan.check_restrictions((item,))
-        try:
-            u = unit_amount(plan, item.sku, item.price)
-        except MissingRateError as e:
-            raise MissingRateError(e.message, field="items[0].price.currency",
-                                   value=item.price.currency, expected=e.expected) from None
+        if unit is not None:  # a quote's line: its restrictions and rates already passed
+            u = unit
+        else:
+            plan.check_restrictions((item,))
+            try:
+                u = unit_amount(plan, item.sku, item.price)
+            except MissingRateError as e:
+                raise MissingRateError(e.message, field="items[0].price.currency",
+                                       value=item.price.currency, expected=e.expected) from None
         rates, rate_sum = self._rates(item.category)
         net = u / (1 + rate_sum) if plan.inclusive and plan.tax_goods else u
         rp = self._regime(item, net)

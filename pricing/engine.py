@@ -131,7 +131,7 @@ class Engine:
             return self._compute(plan, req, day)
 
     def _landed_units(self, plan: MarketPlan, req: QuoteRequest, day: date, locale: str
-                      ) -> Callable[[Item], Decimal | None]:
+                      ) -> Callable[[Item, Decimal], Decimal | None]:
         """Each line's landed unit price: one unit alone, shipping excluded, priced on the
         bulk path (its property test holds it to a one-item quote)."""
         key = (plan.id, day, req.region, req.ship_from, locale)
@@ -143,10 +143,10 @@ class Engine:
                 self._pricers.clear()
             self._pricers[key] = pricer
 
-        def landed(item: Item) -> Decimal | None:
+        def landed(item: Item, unit: Decimal) -> Decimal | None:
             # Straight to the arithmetic: the pricer's memo of earlier items is for feeds.
             return pricer.landed(CatalogItem(item.sku, item.price, item.hs_code, item.origin,
-                                             item.category, item.weight_kg))
+                                             item.category, item.weight_kg), unit=unit)
 
         return landed
 
@@ -266,7 +266,7 @@ class Engine:
                  quantity=item.quantity, currency=cur,
                  amounts=(units[i], subtotals[i], shares[i], duties[i], tax_added[i],
                           tax_included[i], fee_lines[i]),
-                 price_note=notes[i], landed_unit=landed(item))
+                 price_note=notes[i], landed_unit=landed(item, units[i]))
             for i, item in enumerate(items))
         shipping_method = None
         if method is not None:

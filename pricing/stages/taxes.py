@@ -79,7 +79,8 @@ def charge_tax(plan: MarketPlan, regime: RegimePlan,
                     t = net * rate
                     g[0][li] += t
                     g[1] += subtotals[li]
-                    _part(g[2], "goods", subtotals[li])
+                    gp = g[2]
+                    gp["goods"] = gp.get("goods", zero) + subtotals[li]
                     mine += t
                 else:
                     on_top = net
@@ -92,7 +93,8 @@ def charge_tax(plan: MarketPlan, regime: RegimePlan,
                 t = (ship_nets[li] if inclusive else ship) * ship_rate
                 g[0][li] += t
                 g[1] += ship
-                _part(g[2], "shipping", ship)
+                gp = g[2]
+                gp["shipping"] = gp.get("shipping", zero) + ship
                 mine += t
             if comp.duty and duties[li]:
                 on_top += duties[li]
@@ -125,8 +127,9 @@ def charge_tax(plan: MarketPlan, regime: RegimePlan,
                 t = on_top * rate
                 g[0][li] += t
                 g[1] += on_top
+                gp = g[2]
                 for name, amount in parts:
-                    _part(g[2], name, amount)
+                    gp[name] = gp.get(name, zero) + amount
                 mine += t
             if mine:
                 own = line_tax.get(ci)
@@ -184,10 +187,6 @@ _PART_ORDER = {"goods": 0, "shipping": 1, "customs_value": 2, "duty": 3}
 
 def _part_order(item: tuple[str, Decimal]) -> int:
     return _PART_ORDER.get(item[0], 4)
-
-
-def _part(parts: dict[str, Decimal], name: str, amount: Decimal) -> None:
-    parts[name] = parts.get(name, Decimal(0)) + amount
 
 
 def _additions(plan: MarketPlan, customs: Customs, *, nets: Sequence[Decimal],
