@@ -55,7 +55,7 @@ local counter = 0
 request = function()
   counter = counter + 1
   local cents = 2000 + (counter %% 500000)
-  local price = string.format("%%d.%%02d", cents // 100, cents %% 100)
+  local price = string.format("%%d.%%02d", math.floor(cents / 100), cents %% 100)
   local body = string.gsub(template, "PRICE", price)
   return wrk.format(nil, nil, nil, body)
 end
