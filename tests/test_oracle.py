@@ -57,7 +57,7 @@ def _agree(engines: tuple[Engine, Oracle], request: dict[str, Any], day: date) -
     assert fast == slow
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_compiled_engine_agrees_with_the_oracle_on_random_carts(engines, rules, data) -> None:
     day = data.draw(st.sampled_from(_days(rules)), label="day")
