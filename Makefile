@@ -23,7 +23,7 @@ serve: $(VENV)/.installed
 	$(BIN)/pricing serve --rules rules --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test
-	$(BIN)/ruff check pricing tests bench
+	$(BIN)/ruff check pricing tests bench tools
 	$(BIN)/pricing validate rules
 	$(BIN)/python -m pytest
 

@@ -30,10 +30,11 @@ from pricing.errors import (
     UnknownProductError,
     UnknownShippingMethodError,
 )
-from pricing.fx import ExchangeRate, RateTable, bundled_rates, load_rates_file
+from pricing.fx import ExchangeRate, RateOrigin, RateTable, bundled_rates, load_rates_file
 from pricing.markets import Market, RuleSet, load_rules
 from pricing.money import Money, Rounding, allocate
 from pricing.quote import Charge, Item, Line, Quote, QuoteRequest
+from pricing.ratesources import RateHistory, bundled_history
 
 __version__ = "0.1.0"
 
@@ -60,6 +61,8 @@ __all__ = [
     "Quote",
     "QuoteRefusedError",
     "QuoteRequest",
+    "RateHistory",
+    "RateOrigin",
     "RateTable",
     "RatesError",
     "RequestError",
@@ -72,6 +75,7 @@ __all__ = [
     "UnknownProductError",
     "UnknownShippingMethodError",
     "allocate",
+    "bundled_history",
     "bundled_rates",
     "load_rates_file",
     "load_rules",

@@ -152,7 +152,7 @@ A request: {"destination": {"country": "US", "region": "CA"},
 @rules_option
 @click.option("--rates", metavar="FILE", callback=_rates_file,
               help="Exchange rates (ECB XML, CSV or JSON, as `pricing rates update` writes). "
-                   "Default: the bundled ECB snapshot.")
+                   "Default: the bundled rates.")
 @click.option("--date", "on", type=DateType(),
               help="Quote date, YYYY-MM-DD, for requests without one. Default: today.")
 @click.option("--format", "fmt", type=click.Choice(["json", "table"]), default=None,
@@ -196,27 +196,33 @@ def quote(file: str, rules: Path, rates: str | None, on: date | None, fmt: str |
 @cli.group(short_help='Show or update the exchange rates.', epilog="""\b
 Examples:
   pricing rates show
-  pricing rates update --from eurofxref-daily.xml --output rates.json""")
+  pricing rates update --from ecb --output rates.json
+
+\b
+Without --rates, quotes use the bundled rates: the ECB's reference rates (its history since
+1999), the official pegs (AED, SAR, XOF, ...) and a dated snapshot for the other currencies;
+every rate says where it comes from and its day. docs/rates.md has the details.""")
 def rates() -> None:
     """Show or update the exchange rates quotes are converted with."""
 
 
 @rates.command("show", short_help="The rate table: source, date, age, every rate.", epilog="""\b
 Examples:
-  pricing rates show                         the bundled ECB snapshot
+  pricing rates show                         the bundled rates
   pricing rates show --rates rates.json      a rates file
   pricing rates show --format json | jq .rates.USD""")
 @click.option("--rates", metavar="FILE", callback=_rates_file,
-              help="A rates file (ECB XML, CSV or JSON). Default: the bundled ECB snapshot.")
+              help="A rates file (ECB XML, CSV or JSON). Default: the bundled rates.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="table: one line per currency; json: the table as "
                                       "`rates update` writes it.")
 @click.option("--json", "as_json", is_flag=True, hidden=True, help="Same as --format json.")
 def rates_show(rates: str | None, fmt: str, as_json: bool) -> int:
-    """Print the rate table: source, date, age and every rate."""
+    """Print the rate table: source, date, age, every rate and where it comes from."""
     from rich.table import Table
 
     from pricing.fx import bundled_rates, load_rates_file
+    from pricing.rateupdate import describe_table
 
     try:
         table = load_rates_file(rates) if rates else bundled_rates()
@@ -226,70 +232,102 @@ def rates_show(rates: str | None, fmt: str, as_json: bool) -> int:
     if as_json or fmt == "json":
         o.json(table.to_dict())
         return 0
-    age = table.age_days(date.today())
-    others = [(c, r) for c, r in table.rates.items() if c != table.base]
-    o.line(f"{table.source}, base {table.base}, as of {table.as_of} ({age} days old), "
-           f"{len(others)} currencies", style="bold")
+    head, *lines = describe_table(table, today=date.today())
+    o.line(head, style="bold")
     if o.terminal:
         grid = Table(show_edge=False, pad_edge=False)
         grid.add_column(f"1 {table.base} =", justify="right")
         grid.add_column("currency")
-        for cur, rate in others:
-            grid.add_row(str(rate), cur)
+        grid.add_column("source, day (when not the table's)")
+        for cur, rate in table.rates.items():
+            if cur != table.base:
+                origin = table.origins.get(cur)
+                grid.add_row(str(rate), cur, "" if origin is None
+                             else f"{origin.source}, {origin.as_of}")
         o.print(grid)
     else:
-        for cur, rate in others:
-            o.line(f"  1 {table.base} = {rate} {cur}")
+        for line in lines:
+            o.line(line)
     return 0
+
+
+def _update_source(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if value not in ("ecb", "live") and not Path(value).is_file():
+        raise click.BadParameter(f"{value!r} is not a file (nor 'ecb' or 'live')",
+                                 ctx=ctx, param=param)
+    return value
 
 
 @rates.command("update", short_help="Check new rates, then write them for the service.",
                epilog="""\b
 Examples:
+  pricing rates update --from ecb --output rates.json   (the ECB's daily file, fetched)
   pricing rates update --from eurofxref-daily.xml --output rates.json
   pricing rates update --from rates.csv            (base,date,currency,rate rows)
   pricing rates update --from live --timeout 10    (needs the live-rates extra)
 
 \b
-The new table is checked first (every rate positive, a date, known currencies); the output is
-replaced atomically, and left as it was when anything is wrong.""")
-@click.option("--from", "source", required=True, metavar="FILE|live",
-              help="ECB XML, CSV or JSON file, or 'live' (forex-python, over the network).")
+The new table is checked first (every rate positive, a date, known currencies), completed with
+the official pegs and, for what it lacks, the bundled rates of its day; a warning names the
+markets whose currency came from a peg or an older rate, or has no rate at all (--strict: exit
+1 then, and write nothing). The output is replaced atomically, and left as it was when
+anything is wrong.""")
+@click.option("--from", "source", required=True, metavar="ecb|live|FILE",
+              callback=_update_source,
+              help="'ecb' (the ECB's daily XML, fetched), 'live' (forex-python), or an ECB XML, "
+                   "CSV or JSON file.")
 @click.option("--output", type=click.Path(path_type=Path), default=Path("rates.json"),
               show_default=True, callback=writable_file,
               help="JSON file to write; `serve --rates` and `quote --rates` read it.")
-@click.option("--timeout", type=click.FloatRange(0, 300, min_open=True), default=5.0,
-              show_default=True, help="Seconds to wait for live rates.")
-def rates_update(source: str, output: Path, timeout: float) -> int:
+@click.option("--timeout", type=click.FloatRange(0, 300, min_open=True), default=10.0,
+              show_default=True, help="Seconds for the whole fetch (ecb) or live rates.")
+@click.option("--url", metavar="URL", default=None,
+              help="Where --from ecb fetches. Default: the ECB's eurofxref-daily.xml.")
+@click.option("--rules", "rules_dir", metavar="DIR", default=None,
+              help="The rules whose markets the new rates are checked against. Default: "
+                   "found as `pricing --help` says; none found, no check.")
+@click.option("--strict", is_flag=True,
+              help="Exit 1 and write nothing when a market would be left without a rate.")
+def rates_update(source: str, output: Path, timeout: float, url: str | None,
+                 rules_dir: str | None, strict: bool) -> int:
     """Check new exchange rates and only then write them where the service reads them."""
-    from pricing.fx import LiveRates, bundled_rates, load_rates_file
+    from pricing.ratesources import ECB_DAILY_URL
+    from pricing.rateupdate import update_rates
 
     o = out()
-    if source == "live":
-        live = LiveRates(bundled_rates(), timeout=timeout)
-        with o.status("fetching live exchange rates"):
-            warning = live.refresh(today=date.today())
-        if warning:
-            raise Fail(f"error: {warning}; {output} was left unchanged")
-        table = live.table
-    else:
-        if not Path(source).is_file():
-            raise click.BadParameter(f"{source!r} is not a file (nor 'live')",
-                                     param_hint="'--from'")
-        try:
-            table = load_rates_file(source)
-        except PricingError as e:
-            raise report(e, where=source) from None
-    tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
+    rules = _rules_to_check(rules_dir)
     try:
-        tmp.write_text(json.dumps(table.to_dict(), indent=2) + "\n", "utf-8")
-        tmp.replace(output)  # atomic: a reader sees the old file or the new one, never half
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise Fail(f"error: cannot write {output}: {e.strerror or e}; it was left "
-                   "unchanged") from None
-    o.line(f"ok: wrote {len(table.rates) - 1} rates ({table.source}, {table.as_of}) to {output}")
+        with o.status(f"fetching exchange rates ({source})"):
+            result = update_rates(source, output, rules=rules, timeout=timeout,
+                                  url=url or ECB_DAILY_URL, strict=strict)
+    except PricingError as e:
+        raise report(e, where="" if source in ("ecb", "live") else source) from None
+    for w in result.warnings:
+        o.warning(f"warning: {w}")
+    t = result.table
+    o.line(f"ok: wrote {len(t.rates) - 1} rates ({t.source}, {t.as_of}) to {output}")
     return 0
+
+
+def _rules_to_check(given: str | None) -> Any:
+    """The rules a rates update is checked against: ``given`` (must load), else the folder
+    found as for other commands (a broken or missing one only skips the check)."""
+    from pricing.markets import load_rules
+
+    try:
+        folder = find_rules(given)
+    except click.UsageError:
+        if given is not None:
+            raise
+        return None
+    try:
+        return load_rules(folder)
+    except PricingError as e:
+        if given is not None:
+            raise report(e) from None
+        out().warning(f"warning: the rules in {folder} do not load; the new rates are not "
+                      "checked against the markets (pricing validate lists the problems)")
+        return None
 
 
 # -- serve --------------------------------------------------------------------------------------
@@ -390,7 +428,7 @@ listed, not fatal. docs/merchants.md has a GitHub Actions workflow.""")
               help="table: for people; json: every cart, both sides, what moved; markdown: "
                    "a pull-request comment.")
 @click.option("--rates", metavar="FILE", callback=_rates_file,
-              help="Exchange rates for both sides. Default: the bundled ECB snapshot.")
+              help="Exchange rates for both sides. Default: the bundled rates.")
 @click.option("--date", "on", type=DateType(),
               help="Quote date for every cart, YYYY-MM-DD. Default: today.")
 def diff(before: str, after: str | None, rules: Path, carts: Path | None,

@@ -159,7 +159,7 @@ def _in_force(schedule: Schedule[Any] | None, on: date) -> bool:
 # -- scalar strategies -----------------------------------------------------------------------
 
 def currencies(*, rates: RateTable | None = None) -> SearchStrategy[str]:
-    """ISO 4217 codes the rate table can convert (the bundled ECB table by default).
+    """ISO 4217 codes the rate table can convert (the bundled table by default).
 
     Only these can price an item: the engine converts every price into the market currency.
     """

@@ -1,10 +1,8 @@
-"""Round exchange rates for market currencies the bundled rate table cannot price.
+"""Round exchange rates for market currencies a rate table may lack.
 
-The bundled table is the ECB reference rates plus official pegs (pricing/data): it has no rate for
-most of the currencies of the markets added for issue 16 (UAH, RSD, KZT, NGN, XOF, ARS, VND,
-...). Tests that quote every bundled market extend it with these round rates (units per 1 EUR,
-chosen for easy arithmetic, not market rates), so that each market is exercised; a merchant
-serving those markets needs a rates file that has them (``pricing rates update --from FILE``).
+The bundled table (pricing.ratesources: ECB rates, official pegs and a dated snapshot) prices
+every bundled market, so :func:`with_round_rates` adds nothing to it; it still fills a hand-made
+or old table (units per 1 EUR, chosen for easy arithmetic, not market rates).
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ import click
 import pytest
 from conftest import RULES
 
+from pricing import bundled_history
 from pricing.cli import cli, main
 
 ROOT = RULES.parent
@@ -132,7 +133,13 @@ def test_quote_bad_request_exit_1(tmp_path, capsys):
 
 def test_rates_show_and_update(tmp_path, capsys):
     assert main(["rates", "show"]) == 0
-    assert "1 EUR = 1.0705 USD" in capsys.readouterr().out
+    history = bundled_history()  # the newest day of the installed ECB history
+    out = capsys.readouterr().out
+    assert out.startswith(f"ECB, base EUR, as of {history.last_day}")
+    assert f"1 EUR = {history.table_on(history.last_day).rates['USD']} USD\n" in out
+    # Pegged and snapshot currencies say where their rate comes from.
+    assert "AED  (peg 3.6725 AED/USD (Central Bank of the UAE), " in out
+    assert "UAH  (fawazahmed0 currency-api, " in out
     src = tmp_path / "in.csv"
     src.write_text("base,date,currency,rate\nEUR,2026-11-20,USD,1.05\nEUR,2026-11-20,GBP,0.87\n")
     out = tmp_path / "rates.json"
@@ -233,7 +240,7 @@ BAD = [
     (["rates", "show", "--rates", "{t}/folder"], 2, "(it is a folder)"),
     (["rates", "show", "--rates", "{t}/broken.json"], 1, "broken.json"),
     (["rates", "update", "--from", "{t}/missing.xml", "--output", "{t}/r.json"], 2,
-     "'{t}/missing.xml' is not a file (nor 'live')"),
+     "'{t}/missing.xml' is not a file (nor 'ecb' or 'live')"),
     (["rates", "update", "--from", "{t}/empty.csv", "--output", "/missing/dir/x.json"], 2,
      "cannot write '/missing/dir/x.json': the folder '/missing/dir' does not exist"),
     (["rates", "update", "--from", "{t}/empty.csv", "--output", "{t}/file.txt/x.json"], 2,
@@ -329,7 +336,9 @@ def test_stdout_not_open_at_all(tmp_path):
         [PYTHON, "-m", "pricing", "rates", "update", "--from", str(src), "--output", str(out)],
         stdout=None, stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1), timeout=60,
         check=False)
-    assert done.returncode == 0 and done.stderr == b""
+    # stderr holds only the update's warnings (the pegs and older rates it added, by market).
+    assert done.returncode == 0
+    assert all(line.startswith(b"warning: ") for line in done.stderr.splitlines()), done.stderr
     assert json.loads(out.read_text())["rates"]["USD"] == "1.05"
 
 

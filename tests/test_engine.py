@@ -361,13 +361,18 @@ def test_quote_is_reproducible_and_explained(engine):
 
 
 def test_stale_rates_are_flagged():
+    from datetime import date
+
     from conftest import RULES
 
-    engine = Engine.from_directory(RULES)  # the bundled 2024-06-28 ECB snapshot
+    from pricing import bundled_history
+
+    # The bundled rates of 2026-10-30, 24 days before the quote day (limit 7 in shop.toml).
+    engine = Engine.from_directory(RULES, rates=bundled_history().table_on(date(2026, 10, 30)))
     quote = engine.quote({"destination": {"country": "GB"}, "items": [item()]},
                          on=QUOTE_DAY)
-    assert quote.fx["stale"] is True and quote.fx["as_of"] == "2024-06-28"
-    assert any("exchange rates are from 2024-06-28" in w for w in quote.warnings)
+    assert quote.fx["stale"] is True and quote.fx["as_of"] == "2026-10-30"
+    assert any("exchange rates are from 2026-10-30" in w for w in quote.warnings)
 
 
 def test_titles_come_from_the_catalog_in_the_quote_locale():

@@ -67,6 +67,7 @@ from pricing.engine import Engine
 from pricing.errors import PricingError
 from pricing.fx import LiveRates
 from pricing.quote import QuoteRequest, QuoteRequestModel
+from pricing.rateupdate import unpriced_markets
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
@@ -565,15 +566,20 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
 
     @app.get("/readyz", tags=["operations"], response_class=Response)
     async def readyz() -> Response:
-        """Readiness: the rules version serving and the errors of the last reload, if any."""
+        """Readiness: the rules version serving, the markets the rates cannot price
+        (``status`` is then ``degraded``) and the errors of the last reload, if any."""
         engine = prov.engine
         last = prov.last_reload
+        # Rates: a market whose currency the table lacks answers every quote with
+        # missing-rate; the compiled plans already know which (pricing.rateupdate).
+        unpriced = unpriced_markets(engine)
         return _json({
-            "status": "ready",
+            "status": "degraded" if unpriced else "ready",
             "rules_version": engine.rules.version,
             "rules_loaded_at": iso_timestamp(prov.loaded_at),
             "markets": list(engine.rules.markets),
             "rates": {"source": engine.rates.source, "as_of": engine.rates.as_of.isoformat()},
+            "unpriced_markets": unpriced,
             "reload_errors": [dict(e) for e in prov.reload_errors],
             "last_reload": last.to_dict() if last is not None else None,
             # Broken PO files or catalog rows: their products fall back to source text.
