@@ -193,6 +193,9 @@ def fill_from(table: RateTable, other: RateTable | None) -> RateTable:
     rates: dict[str, object] = {c: r for c, r in table.rates.items() if c != table.base}
     origins = dict(table.origins)
     for cur in missing:
+        if other.base == table.base:  # the same base: the rate and its origin as they are
+            rates[cur], origins[cur] = other.rates[cur], other.origin(cur)
+            continue
         found = other.rate(table.base, cur)
         rates[cur] = found.rate
         origins[cur] = RateOrigin(found.source, table.as_of if found.fixed else found.as_of)

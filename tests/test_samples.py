@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pricing import Engine
+from pricing import Engine, RateTable
 from pricing.samples import GENERIC_PRODUCTS, sample_carts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,19 +31,15 @@ def test_every_sample_of_every_market_quotes_as_it_says(engine):
     for market in engine.rules.markets:
         samples = sample_carts(engine, market, on=DAY)
         carts = samples.carts
-        if not carts:
-            # Only a market the bundled rate table cannot price (its currency has no ECB
-            # reference rate, e.g. ALL): every candidate refused, saying so.
-            assert samples.refused and all("no exchange rate" in why
-                                           for _, why in samples.refused), market
-            continue
+        # The bundled rates price every bundled market (ECB, official pegs, dated snapshot).
+        assert carts, (market, samples.refused)
         quoted += 1
         assert [c.id for c in carts][:2] == ["single", "mixed"], market
         for cart in carts:
             quote = engine.quote(cart.request(engine.rules.market(market), on=DAY))
             assert quote.regime["id"] == cart.regime, (market, cart.id)
             assert cart.description.endswith(f"quoted as {quote.regime['name']}")
-    assert quoted >= 40  # the markets with a rate in the bundled table
+    assert quoted == len(engine.rules.markets)
 
 
 def test_threshold_samples_land_on_both_sides(engine):
@@ -90,8 +86,9 @@ def test_a_region_is_chosen_where_the_market_taxes_by_region(engine):
 
 
 def test_a_market_without_a_rate_says_why_it_has_no_samples(engine):
-    """rules/markets/al.toml prices in Albanian lek (ALL), which the ECB publishes no
-    reference rate for: no cart can be quoted with the bundled table, and the samples say so."""
-    samples = sample_carts(engine, "al", on=DAY)
+    """rules/markets/al.toml prices in Albanian lek (ALL): with a rate table that lacks it no
+    cart can be quoted, and the samples say so."""
+    usd_only = RateTable.from_mapping({"USD": "1.10"}, base="EUR", as_of=DAY, source="test")
+    samples = sample_carts(Engine(engine.rules, rates=usd_only), "al", on=DAY)
     assert samples.carts == ()
     assert samples.refused[0][0] == "single" and "ALL" in samples.refused[0][1]
