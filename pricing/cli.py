@@ -136,6 +136,15 @@ def _read_request(name: str) -> dict[str, Any]:
     return data
 
 
+def _request_day(data: dict[str, Any]) -> date | None:
+    """The request's own date, for the bundled rates of that day; a bad one is left for the
+    request validator to name."""
+    try:
+        return date.fromisoformat(data["date"]) if isinstance(data.get("date"), str) else None
+    except ValueError:
+        return None
+
+
 @cli.command(short_help='Quote a request: what the shopper pays, and why.', epilog="""\b
 Examples:
   pricing quote cart.json                    the quote as JSON (what POST /v1/quotes returns)
@@ -154,7 +163,8 @@ A request: {"destination": {"country": "US", "region": "CA"},
               help="Exchange rates (ECB XML, CSV or JSON, as `pricing rates update` writes). "
                    "Default: the bundled rates.")
 @click.option("--date", "on", type=DateType(),
-              help="Quote date, YYYY-MM-DD, for requests without one. Default: today.")
+              help="Quote date, YYYY-MM-DD, for requests without one. Default: today. "
+                   "Without --rates, the bundled rates of the quote date are used.")
 @click.option("--format", "fmt", type=click.Choice(["json", "table"]), default=None,
               help="json: the quote itself (quote.to_dict()); table: the explanation. "
                    "Default: json.")
@@ -168,6 +178,7 @@ def quote(file: str, rules: Path, rates: str | None, on: date | None, fmt: str |
     from pricing.engine import Engine
     from pricing.explain import explain as explain_quote
     from pricing.explain import render
+    from pricing.fx import bundled_rates
 
     if file != "-" and not Path(file).is_file():
         raise click.BadParameter(f"{file!r} is not a file", param_hint="'REQUEST.json'")
@@ -175,7 +186,10 @@ def quote(file: str, rules: Path, rates: str | None, on: date | None, fmt: str |
         raise click.UsageError("--explain asks for the table; it cannot go with --format json")
     data = _read_request(file)
     try:
-        engine = Engine.from_directory(rules, rates=rates)
+        # Without a rates file, the bundled rates of the quote's own day: a past quote comes
+        # out as it did that day.
+        engine = Engine.from_directory(
+            rules, rates=rates if rates else bundled_rates(on=_request_day(data) or on))
     except PricingError as e:
         raise report(e, where=str(rates) if isinstance(e, RatesError) else "") from None
     try:
@@ -210,14 +224,18 @@ def rates() -> None:
 Examples:
   pricing rates show                         the bundled rates
   pricing rates show --rates rates.json      a rates file
+  pricing rates show --date 2025-01-05       the bundled rates a quote of that day uses
   pricing rates show --format json | jq .rates.USD""")
 @click.option("--rates", metavar="FILE", callback=_rates_file,
               help="A rates file (ECB XML, CSV or JSON). Default: the bundled rates.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True, help="table: one line per currency; json: the table as "
                                       "`rates update` writes it.")
+@click.option("--date", "on", type=DateType(),
+              help="The bundled rates of that day, YYYY-MM-DD (the ECB's last business day on "
+                   "or before it). Default: the newest.")
 @click.option("--json", "as_json", is_flag=True, hidden=True, help="Same as --format json.")
-def rates_show(rates: str | None, fmt: str, as_json: bool) -> int:
+def rates_show(rates: str | None, fmt: str, on: date | None, as_json: bool) -> int:
     """Print the rate table: source, date, age, every rate and where it comes from."""
     from rich.table import Table
 
@@ -225,9 +243,9 @@ def rates_show(rates: str | None, fmt: str, as_json: bool) -> int:
     from pricing.rateupdate import describe_table
 
     try:
-        table = load_rates_file(rates) if rates else bundled_rates()
+        table = load_rates_file(rates) if rates else bundled_rates(on=on)
     except PricingError as e:
-        raise report(e, where=str(rates)) from None
+        raise report(e, where=str(rates or "")) from None
     o = out()
     if as_json or fmt == "json":
         o.json(table.to_dict())
@@ -445,9 +463,9 @@ def diff(before: str, after: str | None, rules: Path, carts: Path | None,
     o = out()
     day = on or date.today()
     try:
-        table = load_rates_file(rates) if rates else bundled_rates()
+        table = load_rates_file(rates) if rates else bundled_rates(on=on)
     except PricingError as e:
-        raise report(e, where=str(rates)) from None
+        raise report(e, where=str(rates or "")) from None
     with tempfile.TemporaryDirectory(prefix="pricing-diff-") as work:
         sides = []
         for name, spec in (("--before", before), ("--after", after)):

@@ -470,12 +470,12 @@ def load_rates_file(path: str | Path, *, complete: bool = True) -> RateTable:
     return complete_table(table)
 
 
-def bundled_rates() -> RateTable:
-    """The rates shipped with the package, offline: see :func:`pricing.ratesources.bundled_rates`.
-    """
+def bundled_rates(*, on: date | None = None) -> RateTable:
+    """The rates shipped with the package, offline, of the day ``on`` or the newest: see
+    :func:`pricing.ratesources.bundled_rates`."""
     from pricing.ratesources import bundled_rates as bundled
 
-    return bundled()
+    return bundled(on=on)
 
 
 class LiveRates:

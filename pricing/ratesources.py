@@ -365,12 +365,14 @@ def bundled_history() -> RateHistory:
     return RateHistory(ecb, snapshot=snapshot)
 
 
-def bundled_rates() -> RateTable:
-    """The newest bundled table: the ECB's last day in the history, with pegs and snapshot.
+def bundled_rates(*, on: date | None = None) -> RateTable:
+    """The bundled table of ``on`` (:meth:`RateHistory.table_on`), or of the newest day in
+    the history: the ECB's last day, with the pegs and the snapshot.
 
-    The same object on every call (the history keeps its tables).
+    The same object on every call for the same ECB day (the history keeps its tables).
     """
-    return bundled_history().latest
+    history = bundled_history()
+    return history.latest if on is None else history.table_on(on)
 
 
 # -- the ECB's daily file over HTTP ------------------------------------------------------------

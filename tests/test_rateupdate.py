@@ -147,6 +147,26 @@ def test_cli_update_failures_are_one_line_and_exit_1(ecb, tmp_path, capsys):
     assert "market ua cannot be quoted" in capsys.readouterr().err and not out.exists()
 
 
+def test_cli_quotes_and_shows_the_bundled_rates_of_a_day(tmp_path, capsys):
+    """A request dated Sunday 2025-01-05 is quoted at the ECB rates of Friday 2025-01-03
+    (GBP 0.82993 per EUR), today as on any later day."""
+    req = tmp_path / "req.json"
+    req.write_text(json.dumps({"destination": {"country": "GB"}, "date": "2025-01-05",
+                               "items": [{"sku": "A", "quantity": 1,
+                                          "price": {"amount": "20.00", "currency": "EUR"}}]}))
+    rules = copy_rules(tmp_path / "rules")
+    assert main(["quote", "--rules", str(rules), str(req)]) == 0
+    fx = json.loads(capsys.readouterr().out)["fx"]
+    assert (fx["rate"], fx["as_of"], fx["source"]) == ("0.82993", "2025-01-03", "ECB")
+    assert main(["rates", "show", "--date", "2025-01-05"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("ECB, base EUR, as of 2025-01-03 ") and "1 EUR = 0.82993 GBP" in out
+    assert main(["rates", "show", "--date", "yesterday"]) == 2
+    assert "'yesterday' is not a date" in capsys.readouterr().err
+    assert main(["rates", "show", "--date", "1998-12-31"]) == 1
+    assert "no exchange rates before 1999-01-04" in capsys.readouterr().err
+
+
 # -- /readyz on a real server ---------------------------------------------------------------------
 
 def test_readyz_reports_the_markets_the_rates_cannot_price(tmp_path):
