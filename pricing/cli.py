@@ -66,7 +66,7 @@ Examples:
   pricing validate                        check the rules; every problem, file and key
   pricing quote --explain cart.json       what the shopper pays, and why, as a table
   pricing quote --date 2026-11-23 - < cart.json
-  pricing rates update --from eurofxref-daily.xml --output rates.json
+  pricing rates update --from ecb --output rates.json
   pricing serve --rates rates.json --port 8000
   pricing i18n check                      translation coverage per market
   pricing diff --before main --after HEAD what a rule edit does to every market

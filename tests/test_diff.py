@@ -285,15 +285,17 @@ def test_a_currency_the_rates_lack_is_said_not_fatal(sides, tmp_path, capsys):
     """Rates without JPY: Japan's carts are refused on both sides, the report says why, and
     the other markets are still compared."""
     before, after = sides
+    # Dated before the bundled history (ECB from 1999-01-04), so that reading the file adds
+    # neither pegs nor bundled rates for what it lacks: JPY stays missing.
     rates = tmp_path / "rates.csv"
-    rates.write_text("base,date,currency,rate\nEUR,2026-11-23,USD,1.10\nEUR,2026-11-23,CAD,1.50\n")
+    rates.write_text("base,date,currency,rate\nEUR,1998-12-31,USD,1.10\nEUR,1998-12-31,CAD,1.50\n")
     assert main(_diff("--before", str(before), "--after", str(after), "--rates", str(rates),
                       "--format", "json")) == 0
     captured = capsys.readouterr()
     doc = json.loads(captured.out)
     (note,) = doc["notes"]
     assert "have no JPY" in note and "(jp)" in note and "--rates FILE" in note
-    assert captured.err.startswith("warning: the rates (file:rates.csv, 2026-11-23) have no JPY")
+    assert captured.err.startswith("warning: the rates (file:rates.csv, 1998-12-31) have no JPY")
     jp = [c for c in doc["carts"] if c["market"] == "jp"]
     assert jp and all("no exchange rate for JPY" in c["before"]["refused"] for c in jp)
     assert all(not c["changed"] for c in doc["carts"])
