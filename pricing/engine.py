@@ -22,6 +22,7 @@ quoting: rules, rates and the date are inputs.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal, localcontext
@@ -29,11 +30,12 @@ from pathlib import Path
 from typing import Any
 
 from pricing.bulk import BulkPricer, CatalogItem
-from pricing.errors import RequestError
-from pricing.fx import RateTable, bundled_rates, load_rates_file
+from pricing.errors import MissingRateError, RequestError
+from pricing.fx import RateTable, age_warnings, load_rates_file
 from pricing.markets import Market, RuleSet, load_rules
 from pricing.money import CONTEXT
 from pricing.quote import Item, Line, Quote, QuoteRequest
+from pricing.ratesources import RateHistory, bundled_history
 from pricing.stages.customs import customs_costs, customs_value
 from pricing.stages.duties import charge_duty
 from pricing.stages.fees import charge_fees
@@ -51,9 +53,15 @@ class Engine:
 
     def __init__(self, rules: RuleSet, *, rates: RateTable | None = None,
                  catalog: Any = None, labels: Any = None, notices: tuple[str, ...] = (),
-                 clock: Callable[[], date] = date.today) -> None:
+                 clock: Callable[[], date] = date.today,
+                 history: RateHistory | None = None) -> None:
         self.rules = rules
-        self.rates = rates if rates is not None else bundled_rates()
+        #: Without a table, the bundled history: a quote dated D uses the rates of the last
+        #: ECB business day on or before D (``rates`` is then the newest day's table).
+        if rates is None and history is None:
+            history = bundled_history()
+        self._history = history if rates is None else None
+        self.rates = rates if rates is not None else history.latest  # type: ignore[union-attr]
         #: Product text (``pricing.l10n.catalogs.ProductCatalog``) for item titles, or None.
         self.catalog = catalog
         #: The service's own labels (``pricing.l10n.labels.Labels``) for charge names, or None.
@@ -68,6 +76,8 @@ class Engine:
             for mid, m in rules.markets.items()}
         # Compiled bulk pricers by market, day and destination, for landed unit prices.
         self._pricers: dict[tuple[object, ...], BulkPricer] = {}
+        # Plans compiled on first use for other days' rate tables (the history's).
+        self._dated: dict[tuple[str, date], MarketPlans] = {}
 
     @classmethod
     def from_directory(cls, path: str | Path, *, rates: RateTable | str | Path | None = None,
@@ -94,9 +104,11 @@ class Engine:
 
         Engines are immutable; a service swaps the whole engine when rules or rates change.
         """
-        return Engine(rules, rates=rates if rates is not None else self.rates,
+        keep = rates is None and self._history is not None
+        return Engine(rules, rates=rates if rates is not None or keep else self.rates,
                       catalog=self.catalog, labels=self.labels,
-                      notices=self.notices if notices is None else notices, clock=self._clock)
+                      notices=self.notices if notices is None else notices, clock=self._clock,
+                      history=self._history if keep else None)
 
     def today(self) -> date:
         """Today by this engine's clock: the quote date of requests that give none."""
@@ -114,19 +126,37 @@ class Engine:
         day = req.date or on or self._clock()
         return self.compute(req, day)
 
+    def rates_on(self, day: date) -> RateTable:
+        """The rate table a quote dated ``day`` uses: this engine's table, or with the bundled
+        history the rates of the last ECB business day on or before ``day``."""
+        if self._history is None:
+            return self.rates
+        return self._history.table_on(day)
+
     def plan(self, market_id: str, day: date) -> MarketPlan:
-        """The compiled plan of a market in force on ``day``."""
+        """The compiled plan of a market in force on ``day``, at that day's rates."""
         found = self.plans.get(market_id)
         if found is None:
             self.rules.market(market_id)  # raises UnknownMarketError with a suggestion
-        return self.plans[market_id].at(day)
+        table = self.rates_on(day)
+        if table is self.rates:
+            return self.plans[market_id].at(day)
+        key = (market_id, table.as_of)
+        dated = self._dated.get(key)
+        if dated is None:
+            dated = compile_market(self.rules.markets[market_id], shop=self.rules.shop,
+                                   rates=table, labels=self.labels)
+            if len(self._dated) >= 512:  # bounded: quote dates come from requests
+                self._dated.clear()
+            self._dated[key] = dated
+        return dated.at(day)
 
     # -- the pipeline ---------------------------------------------------------------------------
 
     def compute(self, req: QuoteRequest, day: date) -> Quote:
         """Quote ``req`` on ``day``: the stages in the order docs/calculation.md states."""
         market = self._market(req)
-        plan = self.plans[market.id].at(day)
+        plan = self.plan(market.id, day)
         with localcontext(CONTEXT):
             return self._compute(plan, req, day)
 
@@ -179,14 +209,19 @@ class Engine:
         plan.check_restrictions(items)
         fx = plan.fx
         age = (day - fx.as_of).days
-        stale = age > shop.max_rate_age_days
-        if age < 0:
-            warnings.append(f"exchange rates are dated {fx.as_of}, after the quote date "
-                            f"{day}: the quote uses rates that were not yet published that day")
-        if stale:
-            warnings.append(f"exchange rates are from {fx.as_of} ({age} days before the "
-                            f"quote date; limit {shop.max_rate_age_days}): update them with "
-                            "`pricing rates update`")
+        # Only the rates the quote converts with can be stale: the rules' own amounts, the
+        # items' prices, declared freight and insurance. A quote that converts nothing (or
+        # only at official pegs) gets no warning.
+        used = list(plan.rule_rates)
+        for cur_used in {i.price.currency for i in items} | {
+                m.currency for m in (req.freight, req.insurance) if m is not None}:
+            if cur_used != cur:
+                # A missing rate is the price stage's to report, naming the item.
+                with contextlib.suppress(MissingRateError):
+                    used.append(plan.rate_from(cur_used))
+        max_days = shop.max_rate_age_days
+        warnings += age_warnings(used, day, max_days=max_days)
+        stale = any(not r.fixed and (day - r.as_of).days > max_days for r in used)
 
         # 1. local prices
         components = plan.components(req.region)

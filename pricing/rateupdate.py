@@ -16,20 +16,17 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
 from pricing.errors import RatesError
 from pricing.fx import LiveRates, RateTable, load_rates_file
 from pricing.markets import RuleSet
-from pricing.markets.schema import Schedule
-from pricing.money import Money
 from pricing.ratesources import ECB_DAILY_URL, bundled_rates, complete_table, fetch_ecb_daily
+from pricing.stages.plan import rule_currencies
 
 __all__ = [
     "RateGap",
@@ -86,25 +83,8 @@ def market_currencies(rules: RuleSet) -> dict[str, frozenset[str]]:
     """Each market's currencies a quote may convert between: its own, the shop's base and any
     amount its rules state in another currency (a threshold in EUR, a fee in USD)."""
     base = rules.shop.base_currency
-    return {mid: frozenset({m.spec.currency, base} | set(_money_currencies(m.spec)))
+    return {mid: frozenset({m.spec.currency, base} | rule_currencies(m.spec))
             for mid, m in rules.markets.items()}
-
-
-def _money_currencies(value: Any) -> Iterable[str]:
-    if isinstance(value, Money):
-        yield value.currency
-    elif isinstance(value, Schedule):
-        for v in value.values():
-            yield from _money_currencies(v)
-    elif isinstance(value, BaseModel):
-        for name in type(value).model_fields:
-            yield from _money_currencies(getattr(value, name))
-    elif isinstance(value, tuple | list):
-        for v in value:
-            yield from _money_currencies(v)
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _money_currencies(v)
 
 
 def rate_gaps(rules: RuleSet, table: RateTable) -> tuple[RateGap, ...]:

@@ -29,10 +29,10 @@ from pricing.errors import (
     UnknownShippingMethodError,
     did_you_mean,
 )
-from pricing.fx import RateTable
+from pricing.fx import RateTable, age_warnings
 from pricing.l10n.formatting import format_delivery_range, negotiate_locale
 from pricing.markets import Market
-from pricing.markets.schema import Regime, TaxComponent, component_order
+from pricing.markets.schema import Regime, TaxComponent, component_order, rule_values
 from pricing.money import CONTEXT, Money, Rounding, allocate, minor_unit
 from pricing.quote import Charge, Item, Line, Quote, QuoteRequest, sum_money
 from pricing.stages.delivery import delivery_window  # calendars: the engine's own
@@ -586,6 +586,7 @@ class Oracle:
     def __init__(self, engine: Any) -> None:
         self.rules = engine.rules
         self.rates = engine.rates
+        self.rates_on = engine.rates_on
         self.catalog = engine.catalog
         self.labels = engine.labels
         self.notices = engine.notices
@@ -635,16 +636,26 @@ class Oracle:
         self._check_restrictions(market, req)
 
         # 2. local prices
+        self.rates = self.rates_on(day)
+        self._local = {}
         fx = self.rates.rate(rules.shop.base_currency, cur)
         age = self.rates.age_days(day)
-        stale = age > rules.shop.max_rate_age_days
-        if age < 0:
-            warnings.append(f"exchange rates are dated {self.rates.as_of}, after the quote date "
-                            f"{day}: the quote uses rates that were not yet published that day")
-        if stale:
-            warnings.append(f"exchange rates are from {self.rates.as_of} ({age} days before the "
-                            f"quote date; limit {rules.shop.max_rate_age_days}): update them with "
-                            "`pricing rates update`")
+        # The rates this quote converts with: the rules' amounts in other currencies, the
+        # items' prices, declared freight and insurance.
+        converted = {v.currency for v in rule_values(spec) if isinstance(v, Money)} | {
+            i.price.currency for i in req.items} | {
+            m.currency for m in (req.freight, req.insurance) if m is not None}
+        used = []
+        for c in sorted(converted - {cur}):
+            try:
+                used.append(self.rates.rate(c, cur))
+            except MissingRateError:
+                if c in {i.price.currency for i in req.items}:
+                    continue  # named by the price stage
+                raise
+        warnings += age_warnings(used, day, max_days=rules.shop.max_rate_age_days)
+        stale = any(not r.fixed and (day - r.as_of).days > rules.shop.max_rate_age_days
+                    for r in used)
         tax_spec = spec.tax
         components = market.tax_components(req.region)
         ctx = QuoteContext(

@@ -399,8 +399,18 @@ def test_missing_rate_names_the_item_field(engine):
 
 
 def test_rates_dated_after_the_quote_are_flagged(engine):
-    quote = q(engine, "DE", [item()], date="2026-11-01")  # test rates are of 2026-11-23
-    assert any("after the quote date" in w for w in quote.warnings)
+    # A EUR price in the UK converts at the EUR/GBP rate, of 2026-11-23 in the test table.
+    quote = q(engine, "GB", [item()], date="2026-11-01")
+    assert any("after the quote date" in w and "GBP" in w for w in quote.warnings)
+
+
+def test_a_quote_that_converts_nothing_has_no_rate_warning(engine):
+    # Germany in euros, EUR prices, rules in euros: no rate is used, so none can be stale or
+    # early, whatever the quote date (issue 14: no stale warning when nothing is converted).
+    for day in ("2026-11-01", "2027-06-01"):
+        quote = q(engine, "DE", [item()], date=day)
+        assert not any("exchange rates" in w for w in quote.warnings)
+        assert quote.fx["stale"] is False
 
 
 def test_shipping_limits_name_the_weight_plainly(engine):

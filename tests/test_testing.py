@@ -25,7 +25,7 @@ from hypothesis.errors import InvalidArgument, NoSuchExample
 from market_rates import with_round_rates, write_rates_csv
 
 from pricing import Engine, Quote, RestrictedItemError, load_rules
-from pricing.fx import bundled_rates, load_rates_file
+from pricing.fx import bundled_rates
 from pricing.money import precision
 from pricing.testing import (
     carts,
@@ -353,15 +353,12 @@ def _run_tests_of(code: str, name: str) -> list[str]:
 
 
 def _sample_rates(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """A rates file pricing every bundled market (tests/market_rates.py), made the engine's
-    default: the bundled ECB table has no rate for many of the markets' currencies."""
-    path = write_rates_csv(with_round_rates(bundled_rates()), tmp_path / "rates.csv")
-    monkeypatch.setattr("pricing.engine.bundled_rates", lambda: load_rates_file(path))
-    return path
+    """A rates file pricing every bundled market with round rates (tests/market_rates.py)."""
+    return write_rates_csv(with_round_rates(bundled_rates()), tmp_path / "rates.csv")
 
 
 def test_docs_module_example_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    _sample_rates(monkeypatch, tmp_path)
+    # The example uses the bundled rates, which price every bundled market.
     monkeypatch.chdir(ROOT)
     ran = _run_tests_of(_example("module"), "module")
     assert len(ran) >= 2, ran
@@ -374,14 +371,13 @@ def _free_port() -> int:
 
 
 def test_docs_service_example_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    rates = _sample_rates(monkeypatch, tmp_path)
+    # The service and the example's module engine both run on the bundled rates.
     code = _example("service")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pricing", "serve", "--rules", "rules", "--port", str(port),
-         "--rates", str(rates)],
+        [sys.executable, "-m", "pricing", "serve", "--rules", "rules", "--port", str(port)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 30

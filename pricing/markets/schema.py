@@ -14,6 +14,7 @@ Conventions (see docs/rules.md):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from itertools import pairwise
@@ -54,6 +55,7 @@ __all__ = [
     "TaxSpec",
     "Unconfirmed",
     "component_order",
+    "rule_values",
 ]
 
 T = TypeVar("T")
@@ -773,6 +775,28 @@ def _tax_chain_problems(tax: TaxSpec, *, exclusive: bool) -> list[str]:
     for name in names:
         visit(name, [])
     return list(dict.fromkeys(problems))
+
+
+def rule_values(value: Any) -> Iterator[Any]:
+    """Every value a rule model holds, depth first: each nested model (a ``Dated`` among
+    them), each ``Schedule`` and each value inside it, each ``Money``: what the engine walks to
+    find the dates rules change on and the currencies they are stated in."""
+    if isinstance(value, Schedule):
+        yield value
+        for v in value.values():
+            yield from rule_values(v)
+    elif isinstance(value, BaseModel):
+        yield value
+        for name in type(value).model_fields:
+            yield from rule_values(getattr(value, name))
+    elif isinstance(value, tuple | list):
+        for v in value:
+            yield from rule_values(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from rule_values(v)
+    elif isinstance(value, Money):
+        yield value
 
 
 def component_order(tax: TaxSpec) -> tuple[int, ...]:

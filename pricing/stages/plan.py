@@ -45,6 +45,7 @@ from pricing.markets.schema import (
     ShippingMethod,
     ShopSpec,
     component_order,
+    rule_values,
 )
 from pricing.money import CONTEXT, Money, minor_unit
 from pricing.stages.delivery import delivery_window
@@ -60,6 +61,7 @@ __all__ = [
     "RegimePlan",
     "RestrictionPlan",
     "compile_market",
+    "rule_currencies",
 ]
 
 #: Built-in regimes (no rule file): when no regime of the market applies, and for parcels that
@@ -258,6 +260,10 @@ class MarketPlan:
             "markup": str(spec.pricing.fx_markup if fx.rate != 1 else Decimal(0)),
             "adjustment": str(spec.pricing.adjustment), "source": fx.source,
             "as_of": fx.as_of.isoformat()}
+        #: The rates converting the rules' own amounts (thresholds, fees, shipping prices in
+        #: another currency): every quote of the market uses them.
+        self.rule_rates = tuple(rates.rate(c, cur) for c in sorted(rule_currencies(spec))
+                                if c != cur)
         self.default_locale = spec.default_locale
         self.incoterm = spec.incoterm
         self.payable_import = "delivery" if spec.incoterm == "DAP" else "checkout"
@@ -654,18 +660,14 @@ def change_dates(spec: BaseModel) -> tuple[date, ...]:
 
 
 def _periods(value: Any) -> Iterator[tuple[date | None, date | None]]:
-    if isinstance(value, Schedule):
-        for start, end, _ in value.periods:
-            yield start, end
-    elif isinstance(value, BaseModel):
-        if isinstance(value, Dated):
-            yield value.from_, value.to
-        for name in type(value).model_fields:
-            yield from _periods(getattr(value, name))
-    elif isinstance(value, tuple | list):
-        for v in value:
-            yield from _periods(v)
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _periods(v)
+    for v in rule_values(value):
+        if isinstance(v, Schedule):
+            for start, end, _ in v.periods:
+                yield start, end
+        elif isinstance(v, Dated):
+            yield v.from_, v.to
 
+
+def rule_currencies(spec: BaseModel) -> frozenset[str]:
+    """Every currency the rules of ``spec`` state an amount in."""
+    return frozenset(v.currency for v in rule_values(spec) if isinstance(v, Money))
