@@ -53,6 +53,7 @@ __all__ = [
     "UnknownShippingMethodError",
     "as_value_error",
     "clip",
+    "clip_text",
     "did_you_mean",
     "key_path",
 ]
@@ -74,6 +75,15 @@ def clip(value: object, limit: int = CLIP) -> str:
         return f"{value[:limit - 1]!r}"[:-1] + f"…' ({len(value)} characters)"
     text = repr(value)
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def clip_text(text: str, limit: int = 200) -> str:
+    """``text`` cut to ``limit`` characters, saying how long it was.
+
+    >>> clip_text("x" * 300, 10)
+    'xxxxxxxxx… (300 characters)'
+    """
+    return text if len(text) <= limit else f"{text[:limit - 1]}… ({len(text)} characters)"
 
 
 def did_you_mean(value: str, choices: Iterable[str]) -> str | None:
