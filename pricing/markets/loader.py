@@ -169,6 +169,15 @@ def _too_big(size: int) -> str:
             "is a few kilobytes")
 
 
+def _deep_dotted_key(text: str) -> int | None:
+    """The line of a dotted key (or table header) of more than :data:`MAX_NESTING` parts."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        # only lines with that many dots can hold one: str.count is cheap, the regex is not
+        if line.count(".") >= MAX_NESTING and _DOTTED_CHAIN.search(line):
+            return number
+    return None
+
+
 def _deep_line(text: str) -> int | None:
     """The first line where brackets and braces open more than :data:`MAX_NESTING` deep (a
     cheap count that ignores strings: only used to point at a file tomllib could not read)."""
@@ -273,10 +282,10 @@ class _Reader:
                          line=line)
             return None
         self._texts[rel] = text
-        chain = _DOTTED_CHAIN.search(text)
-        if chain is not None:  # tomllib's time grows with the square of a dotted key's parts
+        deep_key = _deep_dotted_key(text)
+        if deep_key is not None:  # tomllib's time grows with the square of a key's parts
             self.problem(path, "", f"nested too deeply: a dotted key of more than {MAX_NESTING} "
-                         "parts", line=text.count("\n", 0, chain.start()) + 1)
+                         "parts", line=deep_key)
             return None
         try:
             data = tomllib.loads(text)
