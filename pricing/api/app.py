@@ -69,7 +69,7 @@ from pricing.codes import normalize_locale
 from pricing.engine import Engine
 from pricing.errors import PricingError, clip, clip_text
 from pricing.fx import LiveRates
-from pricing.quote import PATTERNS, QuoteRequest, QuoteRequestModel
+from pricing.quote import QuoteRequest, QuoteRequestModel
 from pricing.rateupdate import unpriced_markets
 
 __all__ = [
@@ -585,9 +585,9 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
                  "application/json": {}}}, **_NOT_FOUND, 422: _PROBLEMS[422]})
     async def get_product(
         request: Request, sku: str,
-        market: Annotated[str | None, Query(pattern=PATTERNS["id"], description=(
-            "A market id; narrows the text to its locales"))] = None,
-        locale: Annotated[str | None, Query(pattern=PATTERNS["locale"], description=(
+        market: Annotated[str | None, Query(max_length=40, description=(
+            "A market id (case-insensitive); narrows the text to its locales"))] = None,
+        locale: Annotated[str | None, Query(max_length=40, description=(
             "A CLDR locale, _ or - between parts, e.g. de_DE"))] = None,
     ) -> Response:
         """A product's localized text from the catalog, when one is loaded (else 404)."""

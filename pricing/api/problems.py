@@ -188,7 +188,7 @@ def problem_from_error(error: PricingError, *, in_body: bool = False,
 def _path(loc: Sequence[int | str]) -> str:
     """``("body", "items", 0, "price")`` -> ``items[0].price`` (the path style of the engine)."""
     parts = list(loc)
-    if parts and parts[0] in ("body", "query", "path"):
+    if parts and parts[0] == "body":
         parts = parts[1:]
     return key_path(parts)
 

@@ -119,13 +119,17 @@ def _exists(data: Any, path: Sequence[str | int]) -> bool:
 
 
 def check_unconfirmed(report: Report, file: str, spec: MarketSpec,
-                      data: Mapping[str, Any]) -> bool:
+                      data: Mapping[str, Any], *, vocabulary: set[str]) -> bool:
     """Each ``unconfirmed`` entry names a key of the market (a warning each); False when one
-    names no key."""
+    names no key. A key left out on purpose may be named too, when the table that would hold
+    it exists and the schema knows the key (``fees[0].to``: the end date is not known)."""
     ok = True
     for i, entry in enumerate(spec.unconfirmed):
         path = _parse_key(entry.key)
-        if not path or path[0] == "unconfirmed" or not _exists(data, path):
+        absent_on_purpose = (len(path) > 1 and isinstance(path[-1], str)
+                             and path[-1] in vocabulary and _exists(data, path[:-1]))
+        if (not path or path[0] == "unconfirmed"
+                or not (_exists(data, path) or absent_on_purpose)):
             known = [key_path(p) for p in _paths(data) if p[0] != "unconfirmed"]
             report(file, ("unconfirmed", i, "key"), "names no key of this market",
                    value=toml_value(entry.key), expected="a key path such as duty.rate or "

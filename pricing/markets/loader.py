@@ -534,7 +534,8 @@ def check_rules(path: str | Path, *, today: date | None = None,
         cross = spec.cross_problems()
         for loc, message in cross:
             reader.problem(_file_for(origin, loc, rel), loc, message)
-        unconfirmed_ok = checks.check_unconfirmed(reader.problem, rel, spec, data)
+        unconfirmed_ok = checks.check_unconfirmed(reader.problem, rel, spec, data,
+                                                  vocabulary=_VOCABULARY)
         if cross or not sources_ok or not unconfirmed_ok:
             continue
         if spec.id in seen_ids:
