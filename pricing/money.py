@@ -95,14 +95,16 @@ def minor_unit(currency: str) -> Decimal:
     return Decimal(1).scaleb(-precision(currency))
 
 
-def parse_decimal(value: object, *, field: str = "amount") -> Decimal:
+def parse_decimal(value: object, *, field: str = "amount",
+                  max_decimals: int = MAX_DECIMALS) -> Decimal:
     """A finite Decimal from a decimal string, an int or a Decimal; floats are refused.
 
     Strings are read strictly, as JSON and TOML readers write them: ASCII digits, an optional
     minus sign and decimal point, nothing else. Python's ``Decimal()`` would also take
     ``" 20.00 "``, ``"2_0.00"``, ``"1E+3"`` and Arabic-Indic digits; a price that only parses
     by accident is refused with the spelling that is expected. At most
-    :data:`MAX_DECIMALS` decimal places and :data:`MAX_AMOUNT` in absolute value.
+    ``max_decimals`` (default :data:`MAX_DECIMALS`) decimal places and :data:`MAX_AMOUNT` in
+    absolute value.
 
     >>> parse_decimal("19.99")
     Decimal('19.99')
@@ -141,10 +143,10 @@ ASCII digits with an optional point, e.g. "19.99"
         raise InvalidAmountError(f"{field} is out of bounds: {clip(value)}", field=field,
                                  value=_short(value), expected=_BOUNDS)
     exponent = d.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -MAX_DECIMALS:
+    if isinstance(exponent, int) and exponent < -max_decimals:
         raise InvalidAmountError(
-            f"{field} has more than {MAX_DECIMALS} decimal places: {clip(value)}", field=field,
-            value=_short(value), expected=f"at most {MAX_DECIMALS} decimal places")
+            f"{field} has more than {max_decimals} decimal places: {clip(value)}", field=field,
+            value=_short(value), expected=f"at most {max_decimals} decimal places")
     return d
 
 

@@ -78,7 +78,8 @@ _KG_PER = {"kg": Decimal(1), "g": Decimal("0.001"), "lb": Decimal("0.45359237"),
 #: Patterns of the request's string fields (JSON Schema, ECMA 262 flavour, anchored).
 PATTERNS: Mapping[str, str] = {
     "amount": r"^(?:0|[1-9][0-9]{0,11})(?:\.[0-9]{1,12})?$|^1000000000000(?:\.0{1,12})?$",
-    "weight": r"^(?:0|[1-9][0-9]{0,4})(?:\.[0-9]{1,12})?$|^100000(?:\.0{1,12})?$",
+    # 16 decimals: a weight in ounces converted to kilograms (x 0.028349523125) keeps 15
+    "weight": r"^(?:0|[1-9][0-9]{0,4})(?:\.[0-9]{1,16})?$|^100000(?:\.0{1,16})?$",
     "date": r"^(?:19|20|21)[0-9]{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$",
     "country": r"^[A-Za-z]{2}$",
     "region": r"^[A-Za-z]{2}-[A-Za-z0-9]{1,3}$",
@@ -119,7 +120,7 @@ def _amount(v: Any) -> Decimal:
 
 
 def _weight(v: Any) -> Decimal:
-    return as_value_error(lambda x: parse_decimal(x, field="weight.value"))(
+    return as_value_error(lambda x: parse_decimal(x, field="weight.value", max_decimals=16))(
         _shaped("weight", "weight")(v))
 
 
@@ -194,7 +195,8 @@ class PriceModel(_Strict):
 
 
 class WeightModel(_Strict):
-    value: _Weight = Field(description="Decimal string, 0 to 100000 of the unit")
+    value: _Weight = Field(description="Decimal string, 0 to 100000 of the unit, at most 16 "
+                           "decimals")
     unit: Literal["kg", "g", "lb", "oz"] = "kg"
 
 
@@ -257,8 +259,8 @@ class QuoteRequestModel(_Strict):
     insurance: PriceModel | None = Field(
         None, description="Insurance as declared to customs (CIF).")
     exclude_shipping: bool = Field(
-        False, description="Quote the goods alone: no shipping charge, no freight in the "
-                           "customs value (what a product page or feed shows).")
+        False, strict=True, description="Quote the goods alone: no shipping charge, no freight "
+        "in the customs value (what a product page or feed shows).")
 
 
 @dataclass(frozen=True, slots=True)
