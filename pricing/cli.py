@@ -86,23 +86,26 @@ def cli() -> None:
 
 # -- validate -----------------------------------------------------------------------------------
 
-@cli.command(short_help='Check the rules: every problem with file and key.', epilog="""\b
+@cli.command(short_help='Check the rules: every problem with file, line and key.', epilog="""\b
 Examples:
   pricing validate                 the rules folder found as `pricing --help` says
-  pricing validate rules/          a given folder (what a merchant's CI runs)""")
+  pricing validate rules/          a given folder (what a merchant's CI runs)
+  pricing validate --warnings      also unconfirmed facts and sources checked over a year ago
+  pricing validate --format github annotations on the lines of a pull request (Actions)
+  pricing validate --format json   one JSON object: ok, problems, warnings""")
 @click.argument("path", required=False, metavar="[RULES_DIR]")
-def validate(path: str | None) -> int:
-    """Check a rules folder: exit 0 when it loads, 1 listing every problem with file and key."""
-    from pricing.markets import load_rules
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]),
+              default="text", show_default=True,
+              help="text for people, json for scripts, github for GitHub Actions annotations.")
+@click.option("--warnings", is_flag=True,
+              help="Also list unconfirmed facts and sources checked over a year ago.")
+def validate(path: str | None, fmt: str, warnings: bool) -> int:
+    """Check a rules folder: exit 0 when it loads, 1 listing every problem with file, line,
+    key, the value as written and the fix (pricing.markets.report)."""
+    from pricing.markets.report import run
 
     folder = find_rules(path, param="RULES_DIR")
-    try:
-        rules = load_rules(folder)
-    except PricingError as e:
-        raise report(e) from None
-    out().line(f"ok: {len(rules.markets)} markets, {len(rules.countries)} countries, rules "
-               f"version {rules.version} ({folder})")
-    return 0
+    return run(folder, fmt=fmt, warnings=warnings)  # type: ignore[arg-type]
 
 
 # -- quote --------------------------------------------------------------------------------------

@@ -52,9 +52,38 @@ __all__ = [
     "UnknownProductError",
     "UnknownShippingMethodError",
     "as_value_error",
+    "clip",
+    "clip_text",
     "did_you_mean",
     "key_path",
 ]
+
+#: Values quoted back in messages are cut to this many characters: a 900 KB string in a request
+#: or a rule file must not come back 900 KB long (in a 422 body, on a terminal, in a log).
+CLIP = 60
+
+
+def clip(value: object, limit: int = CLIP) -> str:
+    """``repr(value)``, cut to about ``limit`` characters, for quoting a value in a message.
+
+    >>> clip("EUX")
+    "'EUX'"
+    >>> clip("9" * 100, 10)
+    "'999999999…' (100 characters)"
+    """
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit - 1]!r}"[:-1] + f"…' ({len(value)} characters)"
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def clip_text(text: str, limit: int = 200) -> str:
+    """``text`` cut to ``limit`` characters, saying how long it was.
+
+    >>> clip_text("x" * 300, 10)
+    'xxxxxxxxx… (300 characters)'
+    """
+    return text if len(text) <= limit else f"{text[:limit - 1]}… ({len(text)} characters)"
 
 
 def did_you_mean(value: str, choices: Iterable[str]) -> str | None:
@@ -86,15 +115,22 @@ def key_path(parts: Iterable[str | int]) -> str:
 
 
 def as_value_error(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """``check`` as a pydantic validator: a :class:`PricingError` it raises becomes the
-    ValueError pydantic reports at the field's path, keeping the message and the "did you mean"."""
+    """``check`` as a pydantic validator: a :class:`PricingError` it raises becomes the error
+    pydantic reports at the field's path.
+
+    The error's ``type`` is the PricingError's ``code`` (``unknown-currency``,
+    ``invalid-code``, ...) and its ``ctx`` keeps ``expected`` and ``suggestion``, so the rule
+    loader and the HTTP layer render them as fields, not as text to parse.
+    """
+    from pydantic_core import PydanticCustomError
 
     def validate(value: Any) -> Any:
         try:
             return check(value)
         except PricingError as e:
-            hint = f"; did you mean {e.suggestion!r}?" if e.suggestion else ""
-            raise ValueError(e.message + hint) from None
+            raise PydanticCustomError(e.code, "{message}", {
+                "message": e.message, "expected": e.expected, "suggestion": e.suggestion,
+            }) from None
 
     return validate
 

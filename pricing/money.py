@@ -19,6 +19,7 @@ Money('1235', 'JPY')
 from __future__ import annotations
 
 import decimal
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -29,11 +30,12 @@ import moneyed
 from babel.numbers import get_currency_precision
 
 from pricing.codes import normalize_currency
-from pricing.errors import CurrencyMismatchError, InvalidAmountError
+from pricing.errors import CurrencyMismatchError, InvalidAmountError, clip
 
 __all__ = [
     "CONTEXT",
     "MAX_AMOUNT",
+    "MAX_DECIMALS",
     "Money",
     "Rounding",
     "allocate",
@@ -46,6 +48,8 @@ __all__ = [
 #: Largest absolute amount we accept anywhere (a trillion units): far above any cart, far below
 #: what would make Decimal arithmetic slow or a formatted string absurd.
 MAX_AMOUNT = Decimal("1000000000000")
+#: Most decimal places an amount or rate may have (rates such as 0.45359237 need 8).
+MAX_DECIMALS = 12
 
 # Enough digits for a 10^12 amount with 28 decimals of rate arithmetic. Quotes run all their
 # arithmetic in this context (see pricing.engine), so results never depend on the caller's.
@@ -91,34 +95,76 @@ def minor_unit(currency: str) -> Decimal:
     return Decimal(1).scaleb(-precision(currency))
 
 
-def parse_decimal(value: object, *, field: str = "amount") -> Decimal:
-    """A finite Decimal from a str, int or Decimal. Floats are refused: they are not exact."""
+def parse_decimal(value: object, *, field: str = "amount",
+                  max_decimals: int = MAX_DECIMALS) -> Decimal:
+    """A finite Decimal from a decimal string, an int or a Decimal; floats are refused.
+
+    Strings are read strictly, as JSON and TOML readers write them: ASCII digits, an optional
+    minus sign and decimal point, nothing else. Python's ``Decimal()`` would also take
+    ``" 20.00 "``, ``"2_0.00"``, ``"1E+3"`` and Arabic-Indic digits; a price that only parses
+    by accident is refused with the spelling that is expected. At most
+    ``max_decimals`` (default :data:`MAX_DECIMALS`) decimal places and :data:`MAX_AMOUNT` in
+    absolute value.
+
+    >>> parse_decimal("19.99")
+    Decimal('19.99')
+    >>> parse_decimal("2_0.00")
+    Traceback (most recent call last):
+    ...
+    pricing.errors.InvalidAmountError: amount is not a plain decimal number: '2_0.00'; write \
+ASCII digits with an optional point, e.g. "19.99"
+    """
     if isinstance(value, bool | float):
         raise InvalidAmountError(
             f"{field} must be a decimal string such as \"19.99\", not a float "
             "(binary floats cannot hold most prices exactly)",
-            field=field, value=value, expected='a decimal string, e.g. "19.99"')
+            field=field, value=value, expected=_EXPECTED)
     if isinstance(value, Decimal):
         d = value
     elif isinstance(value, int):
+        if abs(value) > MAX_AMOUNT:  # before Decimal(): a 10**100000 int is slow to convert
+            raise InvalidAmountError(f"{field} is out of bounds: {clip(value)}", field=field,
+                                     value=clip(value), expected=_BOUNDS)
         d = Decimal(value)
     elif isinstance(value, str):
-        try:
-            d = Decimal(value.strip())
-        except decimal.InvalidOperation:
-            raise InvalidAmountError(f"{field} is not a number: {value!r}", field=field,
-                                     value=value, expected='a decimal string, e.g. "19.99"'
-                                     ) from None
+        if len(value) > _MAX_CHARS or not _PLAIN.fullmatch(value):
+            raise InvalidAmountError(
+                f"{field} is not a plain decimal number: {clip(value)}; write ASCII digits with "
+                "an optional point, e.g. \"19.99\"", field=field, value=_short(value),
+                expected=_EXPECTED)
+        d = Decimal(value)
     else:
-        raise InvalidAmountError(f"{field} must be a decimal string", field=field, value=value,
-                                 expected='a decimal string, e.g. "19.99"')
+        raise InvalidAmountError(f"{field} must be a decimal string", field=field,
+                                 value=_short(value), expected=_EXPECTED)
     if not d.is_finite():
         raise InvalidAmountError(f"{field} must be a finite number, not {value!r}", field=field,
-                                 value=value, expected="a finite decimal")
+                                 value=_short(value), expected="a finite decimal")
     if abs(d) > MAX_AMOUNT:
-        raise InvalidAmountError(f"{field} is out of bounds: {value!r}", field=field,
-                                 value=value, expected=f"at most {MAX_AMOUNT} in absolute value")
+        raise InvalidAmountError(f"{field} is out of bounds: {clip(value)}", field=field,
+                                 value=_short(value), expected=_BOUNDS)
+    exponent = d.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -max_decimals:
+        raise InvalidAmountError(
+            f"{field} has more than {max_decimals} decimal places: {clip(value)}", field=field,
+            value=_short(value), expected=f"at most {max_decimals} decimal places")
     return d
+
+
+_EXPECTED = 'a decimal string, e.g. "19.99"'
+_BOUNDS = f"at most {MAX_AMOUNT} in absolute value"
+#: What a decimal string may look like: the JSON number grammar without exponent or "+".
+_PLAIN = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
+def _short(value: object) -> object:
+    """The value as found, for the error's ``value`` field, cut when long."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_AMOUNT:
+        value = str(value)
+    if isinstance(value, str) and len(value) > 40:
+        return value[:39] + "…"
+    return value if isinstance(value, str | int | Decimal) else clip(value, 40)
+
+
+# 13 integer digits, a point, 12 decimals and a sign: longer strings are never valid.
+_MAX_CHARS = 32
 
 
 @dataclass(frozen=True, slots=True)

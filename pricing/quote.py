@@ -22,8 +22,8 @@ from pydantic import (
     Field,
     ValidationError,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
-    model_validator,
 )
 
 from pricing.codes import (
@@ -33,7 +33,14 @@ from pricing.codes import (
     normalize_locale,
     normalize_region,
 )
-from pricing.errors import CurrencyMismatchError, RequestError, as_value_error, key_path
+from pricing.errors import (
+    CurrencyMismatchError,
+    RequestError,
+    as_value_error,
+    clip,
+    clip_text,
+    key_path,
+)
 from pricing.l10n.formatting import format_money, money_formatter, text_direction
 from pricing.money import Money, parse_decimal, precision
 
@@ -41,6 +48,7 @@ __all__ = [
     "LINE_AMOUNTS",
     "MAX_ITEMS",
     "MAX_QUANTITY",
+    "PATTERNS",
     "TOTALS",
     "Charge",
     "Item",
@@ -59,49 +67,120 @@ _KG_PER = {"kg": Decimal(1), "g": Decimal("0.001"), "lb": Decimal("0.45359237"),
            "oz": Decimal("0.028349523125")}
 
 
+# -- request fields: what each accepts is exactly what its JSON schema pattern says ------------
+#
+# Strings are read strictly: a field either matches its pattern (published in the OpenAPI
+# schema) or is refused naming the field; nothing is trimmed, and no number is read from a
+# JSON number. Codes are case-insensitive (``"de"`` is ``"DE"``, ``"GB"`` the market ``gb``);
+# whether a well-formed code exists (ISO 3166, ISO 4217, CLDR) is the registry's answer, given
+# with a "did you mean".
+
+#: Patterns of the request's string fields (JSON Schema, ECMA 262 flavour, anchored).
+PATTERNS: Mapping[str, str] = {
+    "amount": r"^(?:0|[1-9][0-9]{0,11})(?:\.[0-9]{1,12})?$|^1000000000000(?:\.0{1,12})?$",
+    # 16 decimals: a weight in ounces converted to kilograms (x 0.028349523125) keeps 15
+    "weight": r"^(?:0|[1-9][0-9]{0,4})(?:\.[0-9]{1,16})?$|^100000(?:\.0{1,16})?$",
+    "date": r"^(?:19|20|21)[0-9]{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$",
+    "country": r"^[A-Za-z]{2}$",
+    "region": r"^[A-Za-z]{2}-[A-Za-z0-9]{1,3}$",
+    "currency": r"^[A-Za-z]{3}$",
+    "locale": r"^[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8}){0,3}$",
+    "hs_code": r"^[0-9]{2,10}$|^[0-9]{4}\.[0-9]{2}(?:\.[0-9]{2,4})?$",
+    "id": r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$",
+    "category": r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$",
+    "postal_code": r"^[0-9A-Za-z][0-9A-Za-z -]{0,15}$",
+}
+_COMPILED = {k: re.compile(v.replace("$", r"\Z")) for k, v in PATTERNS.items()}
+_EXAMPLES = {"amount": '"19.99"', "weight": '"0.25"', "date": "2026-11-23", "country": "DE",
+             "region": "US-CA", "currency": "EUR", "locale": "de_DE", "hs_code": "610910",
+             "id": "standard", "category": "books",
+             "postal_code": "10115"}
+
+
+def _shaped(kind: str, what: str) -> Any:
+    """A validator: ``kind``'s pattern, then (for codes) the registry lookup."""
+    pattern = _COMPILED[kind]
+
+    def check(v: Any) -> Any:
+        if not isinstance(v, str):
+            if kind in ("amount", "weight") and isinstance(v, Decimal):
+                return v  # a Python caller's exact value; JSON cannot carry one
+            raise ValueError(f"{what} must be a string, e.g. {_EXAMPLES[kind]}; found "
+                             f"{'a JSON number' if isinstance(v, int | float) else clip(v)}")
+        if not pattern.match(v):
+            raise ValueError(f"{what} {clip(v)} is not well formed; expected e.g. "
+                             f"{_EXAMPLES[kind]}")
+        return v
+    return check
+
+
 def _amount(v: Any) -> Decimal:
-    d = as_value_error(lambda x: parse_decimal(x, field="amount"))(v)
-    if d < 0:
-        raise ValueError(f"amount must not be negative; found {v!r}")
-    return d
+    return as_value_error(lambda x: parse_decimal(x, field="amount"))(
+        _shaped("amount", "amount")(v))
 
 
-def _positive_weight(v: Any) -> Decimal:
-    d = as_value_error(lambda x: parse_decimal(x, field="weight.value"))(v)
-    if d < 0 or d > 100_000:
-        raise ValueError(f"weight must be between 0 and 100000; found {v!r}")
-    return d
+def _weight(v: Any) -> Decimal:
+    return as_value_error(lambda x: parse_decimal(x, field="weight.value", max_decimals=16))(
+        _shaped("weight", "weight")(v))
 
 
 def _day(v: Any) -> date:
-    if isinstance(v, date):
+    if type(v) is date:  # a Python caller's date
         return v
-    if isinstance(v, str):
-        try:
-            return date.fromisoformat(v)
-        except ValueError:
-            pass
-    raise ValueError(f"expected a date as YYYY-MM-DD; found {v!r}")
+    text = _shaped("date", "date")(v)
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text} is not a real day") from None
 
 
-_Country = Annotated[str, BeforeValidator(as_value_error(normalize_country))]
-_Currency = Annotated[str, BeforeValidator(as_value_error(normalize_currency))]
-_Hs = Annotated[str, BeforeValidator(as_value_error(normalize_hs_code))]
-_Locale = Annotated[str, BeforeValidator(as_value_error(normalize_locale))]
-_Amount = Annotated[Decimal, BeforeValidator(_amount)]
-_Weight = Annotated[Decimal, BeforeValidator(_positive_weight)]
-_Day = Annotated[date, BeforeValidator(_day)]
-_POSTAL = re.compile(r"[0-9A-Za-z][0-9A-Za-z -]{0,15}")
+def _code(kind: str, what: str, normalize: Any) -> Any:
+    shape = _shaped(kind, what)
+    lookup = as_value_error(normalize)
+    return lambda v: lookup(shape(v))
 
 
-def _postal_code(v: Any) -> str:
-    if isinstance(v, str) and _POSTAL.fullmatch(v.strip()):
-        return v.strip()
-    raise ValueError("expected a postal code of letters, digits, spaces and hyphens (at most "
-                     f"16), e.g. 10115 or K1A 0B1; found {v!r}")
+def _lower(kind: str, what: str) -> Any:
+    shape = _shaped(kind, what)
+    return lambda v: shape(v).lower()
 
 
-_PostalCode = Annotated[str, BeforeValidator(_postal_code)]
+def _typed(kind: str, py: Any, check: Any, **extra: Any) -> Any:
+    """The annotated type of a string field: its validator and its JSON schema (the pattern)."""
+    return Annotated[py, BeforeValidator(check), WithJsonSchema({
+        "type": "string", "pattern": PATTERNS[kind], "example": _EXAMPLES[kind].strip('"'),
+        **extra})]
+
+
+_Country = _typed("country", str, _code("country", "country", normalize_country))
+_Currency = _typed("currency", str, _code("currency", "currency", normalize_currency))
+_Hs = _typed("hs_code", str, _code("hs_code", "hs_code", normalize_hs_code))
+_Locale = _typed("locale", str, _code("locale", "locale", normalize_locale))
+_Id = _typed("id", str, _lower("id", "id"))
+_Category = _typed("category", str, _lower("category", "category"))
+_Amount = _typed("amount", Decimal, _amount)
+_Weight = _typed("weight", Decimal, _weight)
+_Day = _typed("date", date, _day, format="date")
+_PostalCode = _typed("postal_code", str, _shaped("postal_code", "postal_code"))
+
+
+def _whole(v: Any) -> int:
+    # JSON Schema calls 440.0 an integer, and so do JSON encoders that write every number
+    # with a point; 1.5, "3" and true are not.
+    if isinstance(v, float) and v.is_integer() and abs(v) <= 2**53:
+        return int(v)
+    if isinstance(v, int) and not isinstance(v, bool):
+        return v
+    raise ValueError(f"expected a whole number; found {clip(v)}")
+
+
+_Quantity = Annotated[int, BeforeValidator(_whole)]
+
+_REGISTRY = {
+    "country": "an ISO 3166-1 alpha-2 country code (any case), e.g. DE",
+    "currency": "an ISO 4217 currency code (any case), e.g. EUR",
+    "locale": "a CLDR locale, _ or - between parts, e.g. de_DE or fr-CA",
+}
 
 
 class _Strict(BaseModel):
@@ -109,49 +188,42 @@ class _Strict(BaseModel):
 
 
 class PriceModel(_Strict):
-    amount: _Amount = Field(description="Decimal string, e.g. \"19.99\"; numbers are refused.",
-                            json_schema_extra={"type": "string", "example": "19.99"})
-    currency: _Currency = Field(json_schema_extra={"type": "string", "example": "EUR"})
-
-    @model_validator(mode="after")
-    def _minor_digits(self) -> PriceModel:
-        # A catalog price finer than the currency's minor unit (19.999 EUR, 100.5 JPY) is a
-        # data error upstream; refusing it beats silently rounding a price.
-        digits = precision(self.currency)
-        exponent = self.amount.as_tuple().exponent
-        if isinstance(exponent, int) and exponent < -digits and (
-                self.amount != self.amount.quantize(Decimal(1).scaleb(-digits))):
-            raise ValueError(f"amount {self.amount} has more decimals than {self.currency} "
-                             f"allows ({digits})")
-        return self
+    amount: _Amount = Field(description=(
+        "Decimal string, at most 12 decimals and 10^12; JSON numbers are refused. A price "
+        "finer than the currency's minor unit (19.999 EUR) is refused when quoting."))
+    currency: _Currency = Field(description=_REGISTRY["currency"])
 
 
 class WeightModel(_Strict):
-    value: _Weight = Field(json_schema_extra={"type": "string", "example": "0.25"})
+    value: _Weight = Field(description="Decimal string, 0 to 100000 of the unit, at most 16 "
+                           "decimals")
     unit: Literal["kg", "g", "lb", "oz"] = "kg"
 
 
 class ItemModel(_Strict):
     sku: str = Field(min_length=1, max_length=128)
-    quantity: int = Field(ge=1, le=MAX_QUANTITY, strict=True)
+    quantity: _Quantity = Field(ge=1, le=MAX_QUANTITY)
     price: PriceModel
-    hs_code: _Hs | None = Field(None, json_schema_extra={"type": "string", "example": "610910"})
-    origin: _Country | None = Field(None, json_schema_extra={"type": "string", "example": "PT"})
-    category: str | None = Field(None, max_length=64)
+    hs_code: _Hs | None = Field(default=None, description=(
+        "HS or national tariff code: 2 to 10 digits, or 6109.10-style"))
+    origin: _Country | None = Field(default=None, description=(
+        "Country of origin: " + _REGISTRY["country"]))
+    category: _Category | None = Field(default=None, description=(
+        "Product category as the rules name it (books, children_clothing); case-insensitive"))
     weight: WeightModel | None = None
     title: str | None = Field(None, max_length=500)
 
 
 class DestinationModel(_Strict):
-    country: _Country = Field(json_schema_extra={"type": "string", "example": "DE"})
+    country: _Country = Field(description=_REGISTRY["country"])
     region: str | None = Field(
-        None, description="ISO 3166-2 code (US-CA), or as checkouts send it: the part after "
-        "the country (CA with country US, QC, NSW, SP) or the region's name. Needed only "
-        "where taxes depend on it (GET /v1/markets/{id}: requires_region).",
-        json_schema_extra={"type": "string", "example": "US-CA"})
+        None, max_length=100, description="ISO 3166-2 code (US-CA), or as checkouts send it: "
+        "the part after the country (CA with country US, QC, NSW, SP) or the region's name. "
+        "Needed only where taxes depend on it (GET /v1/markets/{id}: requires_region).",
+        json_schema_extra={"example": "US-CA"})
     postal_code: _PostalCode | None = Field(
-        None, description="Postal code as checkouts send it; shipping areas match its prefix.",
-        json_schema_extra={"type": "string", "example": "99501"})
+        None, description="Postal code as checkouts send it (letters, digits, spaces and "
+        "hyphens, at most 16); shipping areas match its prefix.")
 
     @field_validator("region", mode="before")
     @classmethod
@@ -160,6 +232,9 @@ class DestinationModel(_Strict):
         country = info.data.get("country")
         if value is None or country is None:  # a bad country is reported on its own
             return value
+        if not isinstance(value, str) or len(value) > 100:
+            raise ValueError(f"region must be a string of at most 100 characters; found "
+                             f"{clip(value)}")
         return as_value_error(lambda v: normalize_region(v, country=country))(value)
 
 
@@ -168,19 +243,24 @@ class QuoteRequestModel(_Strict):
 
     destination: DestinationModel
     items: list[ItemModel] = Field(min_length=1, max_length=MAX_ITEMS)
-    market: str | None = Field(None, max_length=40)
-    locale: _Locale | None = Field(None, json_schema_extra={"type": "string", "example": "de_DE"})
-    date: _Day | None = Field(None, json_schema_extra={"type": "string", "format": "date"})
-    shipping_method: str | None = Field(None, max_length=40)
-    ship_from: _Country | None = Field(None, json_schema_extra={"type": "string"})
+    market: _Id | None = Field(default=None, description=(
+        "A market id of the rules (case-insensitive); default: the market of the country"))
+    locale: _Locale | None = Field(default=None, description=_REGISTRY["locale"])
+    date: _Day | None = Field(default=None, description=(
+        "Quote date, 1900-01-01 to 2199-12-31; default: today"))
+    shipping_method: _Id | None = Field(default=None, description=(
+        "A shipping method id of the market (case-insensitive); default: its default"))
+    ship_from: _Country | None = Field(default=None, description=(
+        "Country the parcel ships from: " + _REGISTRY["country"]
+        + "; default: the shop's"))
     freight: PriceModel | None = Field(
         None, description="Freight as declared to customs (CIF), when it differs from the "
                           "shipping price, e.g. free shipping that still has a carrier cost.")
     insurance: PriceModel | None = Field(
         None, description="Insurance as declared to customs (CIF).")
     exclude_shipping: bool = Field(
-        False, description="Quote the goods alone: no shipping charge, no freight in the "
-                           "customs value (what a product page or feed shows).")
+        False, strict=True, description="Quote the goods alone: no shipping charge, no freight "
+        "in the customs value (what a product page or feed shows).")
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +311,16 @@ class QuoteRequest:
                  weight_kg=(i.weight.value * _KG_PER[i.weight.unit]) if i.weight else None,
                  title=i.title)
             for i in m.items)
+        for idx, i in enumerate(m.items):
+            # A catalog price finer than the currency's minor unit (19.999 EUR, 100.5 JPY) is a
+            # data error upstream; refusing it beats silently rounding a price.
+            digits = precision(i.price.currency)
+            if i.price.amount != i.price.amount.quantize(Decimal(1).scaleb(-digits)):
+                raise RequestError(
+                    f"amount {i.price.amount} has more decimals than {i.price.currency} allows "
+                    f"({digits})", field=f"items[{idx}].price",
+                    value=str(i.price.amount),
+                    expected=f"at most {digits} decimals for {i.price.currency}")
         region = m.destination.region
         if region is not None and not region.startswith(m.destination.country + "-"):
             raise RequestError(f"region {region} is not in country {m.destination.country}",
@@ -247,11 +337,13 @@ class QuoteRequest:
 
 
 def _request_error(err: ValidationError) -> RequestError:
-    e = err.errors()[0]
+    errors = err.errors(include_url=False)
+    e = errors[0]
     path = key_path(e["loc"])
     msg = e["msg"].removeprefix("Value error, ")
     if e["type"] == "extra_forbidden":
-        msg = f"unknown field {e['loc'][-1]!r}"
+        msg = f"unknown field {clip(e['loc'][-1])}"
+        path = clip_text(path, 200)
     elif e["type"] == "missing":
         msg = "required field is missing"
     elif e["type"] in ("too_long", "too_short") and path == "items":
@@ -259,11 +351,13 @@ def _request_error(err: ValidationError) -> RequestError:
     value = e.get("input")
     shown = None if isinstance(value, dict | list) or e["type"] == "missing" else value
     if isinstance(shown, str) and len(shown) > 100:
-        shown = shown[:100] + "..."
-    rest = len(err.errors()) - 1
+        shown = shown[:100] + "…"
+    rest = len(errors) - 1
     if rest:
         msg += f" (and {rest} more problem{'s' if rest > 1 else ''})"
-    return RequestError(f"{path}: {msg}" if path else msg, field=path or None, value=shown)
+    ctx = e.get("ctx") or {}
+    return RequestError(f"{path}: {msg}" if path else msg, field=path or None, value=shown,
+                        expected=ctx.get("expected"), suggestion=ctx.get("suggestion"))
 
 
 # -- result --------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ from typing import Any
 
 import uvicorn
 
+from pricing.api.server import ServerLimits, uvicorn_config
+
 RULES = Path(__file__).resolve().parent.parent / "rules"
 DAY = "2026-11-23"
 
@@ -30,17 +32,19 @@ class Clock:
 
 
 class Server:
-    """A uvicorn server in a background thread on a free port."""
+    """A uvicorn server in a background thread on a free port, configured as ``pricing serve``
+    configures it (:func:`~pricing.api.server.uvicorn_config`), with ``limits`` if given."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, *, limits: ServerLimits | None = None) -> None:
         # IPPROTO_TCP, not 0: asyncio then sets TCP_NODELAY on accepted connections, so a
         # response does not wait ~40 ms for a delayed ACK (see pricing/api/app.py).
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
-                                                    lifespan="on"))
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn_config(app, limits=limits, log_level="warning",
+                                                    access_log=False, lifespan="on"))
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
                                        daemon=True)
 

@@ -63,7 +63,7 @@ def test_bulk_prices_equal_one_item_quotes(engine: Engine, rules, data) -> None:
                             **({"hs_code": item.hs_code} if item.hs_code else {}),
                             **({"origin": item.origin} if item.origin else {}),
                             **({"category": item.category} if item.category else {}),
-                            **({"weight": {"value": str(item.weight_kg)}}
+                            **({"weight": {"value": format(item.weight_kg, "f")}}
                                if item.weight_kg is not None else {})}]}
         if request.get("locale"):
             alone["locale"] = request["locale"]

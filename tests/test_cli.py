@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -80,10 +79,9 @@ def test_validate_lists_every_problem(rules_copy, capsys):
     gb.write_text(gb.read_text().replace('rate = "0.20"', 'rate = "20"'))
     assert main(["validate", str(rules_copy)]) == 1
     err = capsys.readouterr().err.splitlines()
-    # file[:line]: key: message, the form editors and CI annotations jump to
-    assert any(re.match(r"markets/de\.toml(:\d+)?: currency: unknown currency", line)
-               for line in err)
-    assert any(re.match(r"markets/gb\.toml(:\d+)?: tax\.components\[0\]\.rate:", line)
+    # file:line: key: message, the form editors and CI annotations jump to
+    assert any(line.startswith("markets/de.toml:7: currency: unknown currency") for line in err)
+    assert any(line.startswith("markets/gb.toml:") and ": tax.components[0].rate:" in line
                for line in err)
     assert err[-1] == "2 problems found; nothing was loaded"
 

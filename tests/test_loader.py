@@ -98,15 +98,16 @@ CASES = [
     ("bad money", MARKET.replace('base = "5.00 EUR"', 'base = "5.00"'),
      "shipping.standard.base", "AMOUNT CURRENCY"),
     ("money in an unknown currency", MARKET.replace('base = "5.00 EUR"', 'base = "5.00 EURO"'),
-     "shipping.standard.base", "unknown currency code 'EURO'; did you mean"),
+     "shipping.standard.base", "unknown currency code 'EURO' (found \"5.00 EURO\"); allowed: "
+     "an ISO 4217 code such as EUR; did you mean 'EUR'?"),
     ("wrong type", MARKET.replace("days = [2, 4]", 'days = "2-4"'), "shipping.standard.days",
      ""),
     ("bad literal", MARKET.replace('"DDP"', '"CIF"'), "incoterm", "value not allowed"),
     ("missing key", MARKET.replace('name = "Test market"\n', ""), "name", "required"),
     ("default locale not listed", MARKET.replace('default_locale = "fr_FR"',
                                                  'default_locale = "de_DE"'),
-     "", "default_locale"),
-    ("DAP with inclusive display", MARKET.replace('"DDP"', '"DAP"'), "", "DAP needs"),
+     "default_locale", "default_locale"),
+    ("DAP with inclusive display", MARKET.replace('"DDP"', '"DAP"'), "incoterm", "DAP needs"),
 ]
 
 
@@ -182,7 +183,9 @@ def test_country_served_twice(tmp_path):
         "markets/xx.toml": MARKET,
         "markets/yy.toml": MARKET.replace('id = "xx"', 'id = "yy"'),
     }))
-    assert any(p.key == "countries" and "already served" in p.message for p in found)
+    (p,) = [p for p in found if p.key == "countries[0]"]
+    assert p.file == "markets/yy.toml"
+    assert "claimed by two markets: markets/xx.toml and markets/yy.toml" in p.message
 
 
 def test_empty_directory_and_missing_shop(tmp_path):

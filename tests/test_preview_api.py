@@ -249,14 +249,14 @@ def test_rules_status_names_every_problem_without_the_values(tmp_path):
     assert data["last_reload"]["outcome"] == "failed"
     where = {(p["file"], p["key"]) for p in data["problems"]}
     assert where == {("markets/de.toml", "currency"),
-                     ("markets/de.toml", "tax.components[0].rate")}
+                     ("markets/de.toml", "tax.components[0].rate[0]")}  # the period at fault
     assert all(p["source"] == "rules" and "value" not in p for p in data["problems"])
     # The values found in the file are not repeated; the fix and the suggestion are.
     assert "SECRET-19" not in r.text and "EUX" not in r.text
     assert str(tmp_path) not in r.text  # nor the server's folders
     currency = next(p for p in data["problems"] if p["key"] == "currency")
-    assert currency["message"] == ("unknown currency code (value not shown); did you mean "
-                                   "'UGX'?")
+    assert currency["message"] == "unknown currency code (value not shown)"
+    assert currency["suggestion"] == "UGX" and currency["line"] == 7
 
 
 def test_the_page_s_endpoints_are_in_the_openapi_schema(client):

@@ -227,7 +227,7 @@ def test_openapi_lists_the_endpoints_with_examples(client):
 
 
 def test_admin_reload_is_off_without_a_token(client):
-    assert_problem(client.post("/v1/admin/reload"), 503, code="admin-disabled")
+    assert_problem(client.post("/v1/admin/reload"), 403, code="admin-disabled")
 
 
 # -- errors: every one a 4xx problem naming the field ---------------------------------------

@@ -16,6 +16,7 @@ the others. A cart seen before by the same engine on the same day comes from the
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import hmac
 import json
@@ -28,12 +29,13 @@ import sys
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Mapping, MutableMapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -41,7 +43,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from pricing.api.cache import QuoteCache
+from pricing.api.cache import DEFAULT_CACHE_BYTES, QuoteCache
 from pricing.api.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from pricing.api.metrics import Metrics
 from pricing.api.preview import add_preview, preview_enabled
@@ -54,6 +56,7 @@ from pricing.api.problems import (
     render,
 )
 from pricing.api.provider import EngineProvider, ReloadResult, iso_timestamp
+from pricing.api.server import DEFAULT_HEADER_TIMEOUT, ServerLimits, uvicorn_config
 from pricing.api.signing import (
     QuoteSigner,
     VerifyRequestModel,
@@ -64,12 +67,13 @@ from pricing.api.signing import (
 )
 from pricing.codes import normalize_locale
 from pricing.engine import Engine
-from pricing.errors import PricingError
+from pricing.errors import PricingError, clip, clip_text
 from pricing.fx import LiveRates
 from pricing.quote import QuoteRequest, QuoteRequestModel
 from pricing.rateupdate import unpriced_markets
 
 __all__ = [
+    "DEFAULT_BODY_TIMEOUT",
     "DEFAULT_MAX_BODY_BYTES",
     "INLINE_ITEMS",
     "EngineProvider",
@@ -84,6 +88,11 @@ access_log = logging.getLogger("pricing.access")
 
 #: Request bodies over this many bytes get a 413 before any parsing (1 MiB).
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+#: Seconds a request body may go without a byte arriving before a 408 closes the connection
+#: (nginx: client_body_timeout).
+DEFAULT_BODY_TIMEOUT = 10.0
+#: Request headers over this many bytes in all get a 431 (nginx's default buffers: 8-32 KiB).
+MAX_HEADER_BYTES = 16 * 1024
 #: Carts with more lines than this are quoted in the thread pool, not on the event loop.
 INLINE_ITEMS = 50
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
@@ -96,10 +105,12 @@ _M = TypeVar("_M", bound=BaseModel)
 class _Edge:
     """One pure-ASGI middleware for everything every request needs (one layer is cheapest)."""
 
-    def __init__(self, app: Any, *, metrics: Metrics, max_body_bytes: int) -> None:
+    def __init__(self, app: Any, *, metrics: Metrics, max_body_bytes: int,
+                 body_timeout: float) -> None:  # float-ok: seconds
         self.app = app
         self.metrics = metrics
         self.max_body = max_body_bytes
+        self.body_timeout = body_timeout
 
     async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -109,7 +120,9 @@ class _Edge:
         rid = ""
         length: str | None = None
         chunked = False
+        head_bytes = 0
         for k, v in scope["headers"]:
+            head_bytes += len(k) + len(v) + 4
             if k == b"x-request-id":
                 rid = v.decode("latin-1")
             elif k == b"content-length":
@@ -135,6 +148,13 @@ class _Edge:
             await send(message)
 
         try:
+            if head_bytes > MAX_HEADER_BYTES:
+                # h11 limits only headers that arrive in pieces; one big read passes it
+                await _send_problem(send_wrapper, problem(
+                    431, "headers-too-large", f"the request headers are {head_bytes} bytes, "
+                    f"over the limit of {MAX_HEADER_BYTES}", limit=MAX_HEADER_BYTES,
+                    request_id=rid), close=True)
+                return
             if length is not None and not length.isdigit():
                 await _send_problem(send_wrapper, problem(
                     400, "invalid-request", "Content-Length is not a number", request_id=rid))
@@ -148,7 +168,15 @@ class _Edge:
                 chunks = []
                 size = 0
                 while True:
-                    message = await receive()
+                    try:
+                        message = await asyncio.wait_for(receive(), self.body_timeout)
+                    except TimeoutError:
+                        # A client that stops sending holds a connection and a task: close.
+                        info["status"] = 408
+                        await _send_problem(send_wrapper, problem(
+                            408, "request-timeout", f"the body stopped arriving: nothing "
+                            f"for {self.body_timeout:g} seconds", request_id=rid), close=True)
+                        return
                     if message["type"] != "http.request":
                         info["status"] = 499  # the client went away (nginx's code for it)
                         return
@@ -206,11 +234,13 @@ def _replay(body: bytes, receive: Any) -> Any:
     return replay
 
 
-async def _send_problem(send: Any, body: Mapping[str, Any]) -> None:
+async def _send_problem(send: Any, body: Mapping[str, Any], *, close: bool = False) -> None:
     data = render(body)
-    await send({"type": "http.response.start", "status": body["status"], "headers": [
-        (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
-        (b"content-length", str(len(data)).encode())]})
+    headers = [(b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+               (b"content-length", str(len(data)).encode())]
+    if close:  # the rest of the body will not be read: the connection cannot be reused
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": body["status"], "headers": headers})
     await send({"type": "http.response.body", "body": data})
 
 
@@ -221,6 +251,17 @@ def _problem_response(request: Request, body: dict[str, Any],
         body["request_id"] = rid
     return Response(render(body), status_code=body["status"], media_type=PROBLEM_MEDIA_TYPE,
                     headers=dict(headers) if headers else None)
+
+
+def _places(errors: Any) -> list[dict[str, Any]]:
+    """Problems as places only (file, line, key): what an unauthenticated caller may see."""
+    out = []
+    for e in list(errors)[:50]:
+        place = {k: e.get(k) for k in ("file", "line", "key") if e.get(k) is not None}
+        if isinstance(place.get("key"), str):
+            place["key"] = clip_text(place["key"])
+        out.append(place)
+    return out
 
 
 def _json(data: Any, status: int = 200) -> Response:
@@ -268,9 +309,16 @@ def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
     def build() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
-        schema = get_openapi(title=app.title, version=app.version, summary=app.summary,
-                             description=app.description, routes=app.routes,
-                             tags=app.openapi_tags)
+        with warnings.catch_warnings():
+            # GET and HEAD of one route share its operation id; renamed below
+            warnings.filterwarnings("ignore", message="Duplicate Operation ID")
+            schema = get_openapi(title=app.title, version=app.version, summary=app.summary,
+                                 description=app.description, routes=app.routes,
+                                 tags=app.openapi_tags)
+        for operations in schema.get("paths", {}).values():
+            head = operations.get("head")
+            if head is not None and "get" in operations:
+                head["operationId"] = operations["get"]["operationId"] + "_head"
         defs = schema.setdefault("components", {}).setdefault("schemas", {})
         defs.pop("HTTPValidationError", None)  # FastAPI's default 422 shape: we send problems
         defs.pop("ValidationError", None)
@@ -340,7 +388,9 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
                previous_quote_keys: str | None = None, admin_token: str | None = None,
                clock: Callable[[], float] = time.time, watch_interval: float | None = 1.0,
                max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, bench: bool = False,
-               quote_cache: int = 4096, preview: bool = True) -> FastAPI:
+               quote_cache: int = 4096, quote_cache_bytes: int = DEFAULT_CACHE_BYTES,
+               body_timeout: float = DEFAULT_BODY_TIMEOUT,  # float-ok: seconds
+               preview: bool = True) -> FastAPI:
     """The FastAPI app over ``provider`` (or a bare engine, which then cannot reload).
 
     The app reads no environment variable: :func:`serve` and :func:`app_from_env` pass the
@@ -349,8 +399,11 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
     logged. ``admin_token`` enables ``POST /v1/admin/reload``. ``clock`` (Unix seconds) dates
     signatures, so tests can move time. ``watch_interval`` polls the rule files (None: off).
     ``bench`` adds ``POST /bench/validate-only`` for bench/bench_http.py. ``quote_cache`` is
-    how many recent quotes :class:`QuoteCache` keeps (0: none). ``preview`` serves the
-    preview page at ``/`` and ``/preview`` (:mod:`pricing.api.preview`).
+    how many recent quotes :class:`QuoteCache` keeps (0: none), ``quote_cache_bytes`` how
+    much memory they may hold. ``body_timeout`` closes a request whose body stops arriving.
+    ``preview`` serves the preview page at ``/`` and ``/preview`` (:mod:`pricing.api.preview`).
+    A ``quote_key`` (or a previous key) under 32 bytes raises
+    :class:`~pricing.api.signing.WeakKeyError` (a ValueError): a short key is guessable.
     """
     if isinstance(provider, Engine):
         provider = EngineProvider(provider)
@@ -359,10 +412,8 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
     if signer.generated:
         log.warning("PRICING_QUOTE_KEY is not set: signing quotes with a random key for this "
                     "process only; tokens will not verify after a restart or on another worker")
-    elif signer.weak:
-        log.warning("PRICING_QUOTE_KEY is shorter than 32 bytes; use a longer random key")
     metrics = Metrics()
-    cache = QuoteCache(quote_cache)
+    cache = QuoteCache(quote_cache, max_bytes=quote_cache_bytes)
     metrics.set_rules_version(prov.engine.rules.version)
 
     def on_reload(result: ReloadResult) -> None:
@@ -395,7 +446,8 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
     app.state.provider = prov
     app.state.metrics = metrics
     app.state.signer = signer
-    app.add_middleware(_Edge, metrics=metrics, max_body_bytes=max_body_bytes)
+    app.add_middleware(_Edge, metrics=metrics, max_body_bytes=max_body_bytes,
+                       body_timeout=body_timeout)
     example_quote: dict[str, Any] | None
     try:  # the example answer, from the rules in use
         example_quote = prov.engine.quote(EXAMPLE_REQUEST).to_dict()
@@ -456,7 +508,7 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
         raw = await request.body() if not content_type or _is_json(content_type) else b""
         hit = cache.get(engine, day, raw) if raw else None
         if hit is not None:
-            _, head, base, market = hit
+            head, base, market = hit
         else:
             body = await _read_body(request, QuoteRequestModel)
             if isinstance(body, Response):
@@ -524,17 +576,24 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
     async def get_market(market_id: str) -> Response:
         """One market's summary; 404 with a "did you mean" suggestion when there is none."""
         rules = prov.engine.rules
-        return _json({**rules.market(market_id).summary(), "rules_version": rules.version})
+        found = rules.market(market_id.lower() if market_id.lower() in rules.markets
+                             else market_id)  # ids are case-insensitive, as in a quote
+        return _json({**found.summary(), "rules_version": rules.version})
 
     @app.get("/v1/products/{sku}", tags=["products"], response_class=Response,
              responses={200: {"description": "The product's text in the locale", "content": {
                  "application/json": {}}}, **_NOT_FOUND, 422: _PROBLEMS[422]})
-    async def get_product(request: Request, sku: str, market: str | None = None,
-                          locale: str | None = None) -> Response:
+    async def get_product(
+        request: Request, sku: str,
+        market: Annotated[str | None, Query(max_length=40, description=(
+            "A market id (case-insensitive); narrows the text to its locales"))] = None,
+        locale: Annotated[str | None, Query(max_length=40, description=(
+            "A CLDR locale, _ or - between parts, e.g. de_DE"))] = None,
+    ) -> Response:
         """A product's localized text from the catalog, when one is loaded (else 404)."""
         engine = prov.engine
         # the Market of the rules in use (the catalog's own copy of the rules may be older)
-        market_obj = engine.rules.market(market) if market else None
+        market_obj = engine.rules.market(market.lower()) if market else None
         loc = normalize_locale(locale) if locale else None
         lookup = getattr(engine.catalog, "product", None)
         if not callable(lookup):
@@ -559,17 +618,27 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
 
     # -- operations --
 
-    @app.get("/healthz", tags=["operations"], response_class=Response)
+    @app.api_route("/healthz", methods=["GET", "HEAD"], tags=["operations"],
+                   response_class=Response)
     async def healthz() -> Response:
-        """Liveness: the process answers."""
+        """Liveness: the process answers (HEAD too, for load balancers)."""
         return _json({"status": "ok"})
 
-    @app.get("/readyz", tags=["operations"], response_class=Response)
+    @app.api_route("/readyz", methods=["GET", "HEAD"], tags=["operations"],
+                   response_class=Response)
     async def readyz() -> Response:
         """Readiness: the rules version serving, the markets the rates cannot price
-        (``status`` is then ``degraded``) and the errors of the last reload, if any."""
+        (``status`` is then ``degraded``), and where the last reload found problems.
+
+        Unauthenticated, so it names places only (file, line, key), never what a rule file
+        holds: the messages are in the answer of `POST /v1/admin/reload`, in the log and in
+        `pricing validate`.
+        """
         engine = prov.engine
         last = prov.last_reload
+        last_dict = last.to_dict() if last is not None else None
+        if last_dict is not None:
+            last_dict["errors"] = _places(last_dict["errors"])
         # Rates: a market whose currency the table lacks answers every quote with
         # missing-rate; the compiled plans already know which (pricing.rateupdate).
         unpriced = unpriced_markets(engine)
@@ -580,11 +649,12 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
             "markets": list(engine.rules.markets),
             "rates": {"source": engine.rates.source, "as_of": engine.rates.as_of.isoformat()},
             "unpriced_markets": unpriced,
-            "reload_errors": [dict(e) for e in prov.reload_errors],
-            "last_reload": last.to_dict() if last is not None else None,
+            "reload_errors": _places(prov.reload_errors),
+            "last_reload": last_dict,
             # Broken PO files or catalog rows: their products fall back to source text.
-            "catalog_errors": [p.to_dict() for err in getattr(engine.catalog, "errors", ())
-                               for p in err.problems],
+            "catalog_errors": _places([p.to_dict() for err in getattr(engine.catalog,
+                                                                      "errors", ())
+                                       for p in err.problems]),
         })
 
     @app.get("/metrics", tags=["operations"], response_class=Response)
@@ -593,17 +663,19 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
         return Response(metrics.render(), media_type=METRICS_CONTENT_TYPE)
 
     @app.post("/v1/admin/reload", tags=["operations"], response_class=Response, responses={
-        401: {"model": ProblemModel}, 403: {"model": ProblemModel},
-        422: {"model": ProblemModel, "description": "The rules are invalid; nothing changed"},
-        503: {"model": ProblemModel, "description": "PRICING_ADMIN_TOKEN is not set"}})
+        401: {"model": ProblemModel, "description": "No bearer token"},
+        403: {"model": ProblemModel, "description": "The token is wrong, or "
+              "PRICING_ADMIN_TOKEN is not set (the admin API is off)"},
+        422: {"model": ProblemModel, "description": "The rules are invalid; nothing changed"}})
     async def admin_reload(
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
     ) -> Response:
         """Reload and validate the rule files now; the last good rules keep serving on errors."""
         if not admin_token:
+            # 403, not 503: no credentials will do, and a client's request is no server fault
             return _problem_response(request, problem(
-                503, "admin-disabled", "set PRICING_ADMIN_TOKEN to enable the admin API"))
+                403, "admin-disabled", "set PRICING_ADMIN_TOKEN to enable the admin API"))
         if credentials is None:
             return _problem_response(request, problem(
                 401, "unauthorized", "send Authorization: Bearer <PRICING_ADMIN_TOKEN>"),
@@ -635,18 +707,57 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
 
 # -- running it -------------------------------------------------------------------------------
 
+class SettingError(ValueError):
+    """A ``PRICING_*`` environment variable that cannot be used; the message names it."""
+
+
+def _env_number(environ: Mapping[str, str], name: str, default: Any, *, lo: Any, hi: Any,
+                kind: type = int) -> Any:
+    raw = environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = kind(raw.strip())
+    except ValueError:
+        raise SettingError(f"{name}={clip(raw)} is not a{'n integer' if kind is int else ' number'}"
+                           f"; allowed: {lo} to {hi}") from None
+    if not lo <= value <= hi:
+        raise SettingError(f"{name}={clip(raw)} is out of range; allowed: {lo} to {hi}")
+    return value
+
+
 def _settings(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The app's settings from ``PRICING_*`` variables; :class:`SettingError` names a bad one."""
+    n = _env_number
     return {
         "quote_key": environ.get("PRICING_QUOTE_KEY") or None,
         "previous_quote_keys": environ.get("PRICING_QUOTE_KEY_PREVIOUS") or None,
         "admin_token": environ.get("PRICING_ADMIN_TOKEN") or None,
-        "max_body_bytes": int(environ.get("PRICING_MAX_BODY_BYTES") or DEFAULT_MAX_BODY_BYTES),
-        "watch_interval": (float(environ["PRICING_WATCH_INTERVAL"])  # float-ok: seconds
-                           if environ.get("PRICING_WATCH_INTERVAL") else 1.0) or None,
+        "max_body_bytes": n(environ, "PRICING_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES,
+                            lo=1024, hi=64 * 1024 * 1024),
+        "watch_interval": n(environ, "PRICING_WATCH_INTERVAL", 1.0, lo=0, hi=3600,
+                            kind=float) or None,  # float-ok: seconds
         "bench": environ.get("PRICING_BENCH") == "1",
-        "quote_cache": int(environ.get("PRICING_QUOTE_CACHE") or 4096),
+        "quote_cache": n(environ, "PRICING_QUOTE_CACHE", 4096, lo=0, hi=1_000_000),
+        "quote_cache_bytes": n(environ, "PRICING_QUOTE_CACHE_BYTES", DEFAULT_CACHE_BYTES,
+                               lo=0, hi=16 * 1024**3),
+        "body_timeout": n(environ, "PRICING_BODY_TIMEOUT", DEFAULT_BODY_TIMEOUT, lo=0.1,
+                          hi=3600, kind=float),  # float-ok: seconds
         "preview": preview_enabled(environ.get("PRICING_PREVIEW")),
     }
+
+
+def _limits(environ: Mapping[str, str]) -> ServerLimits:
+    """The server's limits from ``PRICING_*`` variables."""
+    n = _env_number
+    return ServerLimits(
+        header_timeout=n(environ, "PRICING_HEADER_TIMEOUT", DEFAULT_HEADER_TIMEOUT, lo=0.1,
+                         hi=3600, kind=float),  # float-ok: seconds
+        keep_alive=n(environ, "PRICING_KEEP_ALIVE", 5, lo=1, hi=3600),
+        limit_concurrency=n(environ, "PRICING_LIMIT_CONCURRENCY", 0, lo=0, hi=1_000_000) or None,
+        backlog=n(environ, "PRICING_BACKLOG", 2048, lo=1, hi=65535),
+        max_header_bytes=n(environ, "PRICING_MAX_HEADER_BYTES", 16 * 1024, lo=1024,
+                           hi=1024 * 1024))
 
 
 def _provider(rules: str | Path, rates: str | Path | None, locales: str | Path | None,
@@ -720,7 +831,8 @@ def serve(*, rules: str | Path = "rules", host: str = "127.0.0.1", port: int = 8
     :func:`app_from_env`, and ``PRICING_QUOTE_KEY`` is required (a per-worker random key would
     reject the other workers' tokens). SIGHUP reloads the rules (single worker) or, with
     several workers, makes uvicorn replace them one by one, keeping old workers when the new
-    rules fail.
+    rules fail. A ``PRICING_*`` setting that cannot be used (a quote key under 32 bytes, a
+    limit that is not a number) is printed as one line and the exit code is 2.
     """
     import uvicorn
 
@@ -729,7 +841,14 @@ def serve(*, rules: str | Path = "rules", host: str = "127.0.0.1", port: int = 8
         print(f"error: --workers {workers} needs PRICING_QUOTE_KEY (a long random secret): "
               "every worker must sign and verify quotes with the same key", file=sys.stderr)
         return 1
-    settings = _settings(env)  # watch_interval: PRICING_WATCH_INTERVAL, else 1 s
+    try:
+        settings = _settings(env)  # watch_interval: PRICING_WATCH_INTERVAL, else 1 s
+        limits = _limits(env)
+        # checked here, before any worker starts: a short key is refused (WeakKeyError)
+        QuoteSigner.from_secrets(settings["quote_key"], settings["previous_quote_keys"])
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     if watch_interval is not None:
         settings["watch_interval"] = watch_interval or None
     provider = _provider(rules, rates, locales, env)
@@ -741,12 +860,12 @@ def serve(*, rules: str | Path = "rules", host: str = "127.0.0.1", port: int = 8
         os.environ.update({"PRICING_RULES": str(rules), "PRICING_RATES": str(rates or ""),
                            "PRICING_LOCALES": str(locales or ""),
                            "PRICING_WATCH_INTERVAL": str(settings["watch_interval"] or 0)})
-        config = uvicorn.Config("pricing.api.app:app_from_env", factory=True, workers=workers,
-                                **common)
+        config = uvicorn_config("pricing.api.app:app_from_env", limits=limits, factory=True,
+                                workers=workers, **common)
         _run_workers(config)
         return 0
     app = create_app(provider, **settings)
-    server = uvicorn.Server(uvicorn.Config(app, **common))
+    server = uvicorn.Server(uvicorn_config(app, limits=limits, **common))
     hup = getattr(signal, "SIGHUP", None)
     previous = None
     if hup is not None and threading.current_thread() is threading.main_thread():

@@ -26,7 +26,7 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
-from pricing.errors import NotFoundError, PricingError, RulesError, key_path
+from pricing.errors import NotFoundError, PricingError, RulesError, clip, clip_text, key_path
 
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
@@ -46,6 +46,8 @@ TYPE_PREFIX = "urn:pricing:problem:"
 _MAX_VALUE = 100
 #: At most this many entries in ``errors``.
 _MAX_ERRORS = 50
+#: Any other string member (``detail``, messages, paths) is cut to this many characters.
+_MAX_TEXT = 500
 _LINE_COLUMN = re.compile(r"line (\d+) column (\d+)")
 
 _TITLES = {
@@ -68,6 +70,9 @@ _TITLES = {
     "invalid-rules": "The rule files are invalid",
     "invalid-rates": "The exchange rates are unusable",
     "body-too-large": "The request body is too large",
+    "headers-too-large": "The request headers are too large",
+    "request-timeout": "The request did not arrive in time",
+    "malformed-http": "The request is not valid HTTP",
     "unsupported-media-type": "The body must be JSON",
     "unauthorized": "Authentication required",
     "forbidden": "Not allowed",
@@ -132,17 +137,29 @@ def _shown(value: object) -> object:
     return text if len(text) <= _MAX_VALUE else text[:_MAX_VALUE] + "..."
 
 
+def _bounded(value: Any, depth: int = 0) -> Any:
+    """``value`` with every string cut to :data:`_MAX_TEXT` characters and lists to
+    :data:`_MAX_ERRORS` entries: a problem never repeats a huge request back."""
+    if isinstance(value, str):
+        return clip_text(value, _MAX_TEXT)
+    if isinstance(value, dict) and depth < 3:
+        return {clip_text(str(k), _MAX_VALUE): _bounded(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple) and depth < 3:
+        return [_bounded(v, depth + 1) for v in list(value)[:_MAX_ERRORS]]
+    return value
+
+
 def problem(status: int, code: str, detail: str, *, title: str | None = None,
             **members: Any) -> dict[str, Any]:
-    """A problem+json body; members that are None are left out."""
+    """A problem+json body; members that are None are left out, long strings cut."""
     out: dict[str, Any] = {
         "type": TYPE_PREFIX + code,
         "title": title or _TITLES.get(code) or code.replace("-", " ").capitalize(),
         "status": status,
-        "detail": detail,
+        "detail": clip_text(detail, _MAX_TEXT),
         "code": code,
     }
-    out.update((k, v) for k, v in members.items() if v is not None)
+    out.update((k, _bounded(v)) for k, v in members.items() if v is not None)
     return out
 
 
@@ -179,7 +196,7 @@ def _path(loc: Sequence[int | str]) -> str:
 def _message(err: Mapping[str, Any]) -> str:
     kind = err.get("type")
     if kind == "extra_forbidden":
-        return f"unknown field {err['loc'][-1]!r}"
+        return f"unknown field {clip(err['loc'][-1])}"
     if kind == "missing":
         return "required field is missing"
     return str(err.get("msg", "invalid")).removeprefix("Value error, ")
@@ -206,15 +223,20 @@ def problem_from_validation(errors: Iterable[Mapping[str, Any]], **members: Any
                             **members)
     listed = []
     for e in errs[:_MAX_ERRORS]:
-        entry: dict[str, Any] = {"field": _path(e.get("loc", ())), "message": _message(e),
-                                 "type": e.get("type")}
+        entry: dict[str, Any] = {"field": clip_text(_path(e.get("loc", ())), _MAX_VALUE),
+                                 "message": _message(e), "type": e.get("type")}
         value = e.get("input")
         if e.get("type") != "missing" and not isinstance(value, dict | list):
             entry["value"] = _shown(value)
+        ctx = e.get("ctx") or {}
+        for k in ("expected", "suggestion"):  # from PricingErrors behind a field (codes)
+            if isinstance(ctx.get(k), str):
+                entry[k] = ctx[k]
         listed.append(entry)
     head = listed[0]
     detail = f"{head['field']}: {head['message']}" if head["field"] else head["message"]
     if len(errs) > 1:
         detail += f" (and {len(errs) - 1} more problem{'s' if len(errs) > 2 else ''})"
     return 422, problem(422, "invalid-request", detail, field=head["field"] or None,
-                        value=head.get("value"), errors=listed, **members)
+                        value=head.get("value"), expected=head.get("expected"),
+                        suggestion=head.get("suggestion"), errors=listed, **members)

@@ -21,6 +21,7 @@ from pricing.engine import Engine
 from pricing.errors import RatesError, RulesError
 from pricing.fx import LiveRates, RateTable, load_rates_file
 from pricing.markets import RuleSet, load_rules
+from pricing.markets.loader import read_rule_file, rule_files
 
 __all__ = ["EngineProvider", "Outcome", "ReloadResult", "iso_timestamp"]
 
@@ -136,10 +137,11 @@ class EngineProvider:
             except RatesError as e:
                 errors = ({"file": str(self.rates_file), "key": e.field or "",
                            "message": e.message},)
-            except Exception as e:  # a bad edit must never take the service down
+            except Exception:  # a bad edit must never take the service down
                 log.exception("reload of %s failed unexpectedly", self.rules_dir)
-                errors = ({"file": str(self.rules_dir), "key": "",
-                           "message": f"{type(e).__name__}: {e}"},)
+                errors = ({"file": self.rules_dir.name or "rules", "key": "",
+                           "message": "the rules could not be loaded (an internal error, "
+                                      "logged with its traceback); run `pricing validate`"},)
             self._fingerprint = fp  # a broken edit is retried when the files change again
             if new is None:
                 outcome: Outcome = "failed"
@@ -210,28 +212,40 @@ class EngineProvider:
             self._watcher = None
 
     def _watch(self, interval: float) -> None:
+        # A change is reloaded once the files have stayed the same for one interval: an
+        # editor (or `cp`) writing a file in place is seen half-written by a poll that lands
+        # mid-write, and reloading that would report problems the finished edit does not have.
+        pending: str | None = None
         while not self._stop.wait(interval):
             try:
-                if self.fingerprint() != self._fingerprint:
+                fp = self.fingerprint()
+                if fp == self._fingerprint:
+                    pending = None
+                elif fp == pending:
                     self.reload(trigger="watch")
+                    pending = None
+                else:
+                    pending = fp
             except Exception:  # pragma: no cover - keep watching whatever happens
                 log.exception("rules watcher error")
 
 
 def _fingerprint(rules_dir: Path, rates_file: Path | None) -> str:
+    """A hash of the rule files' names and content, read as the loader reads them: a FIFO, a
+    device, a link out of the folder or an oversized file is hashed by its refusal, never read."""
     h = hashlib.sha256()
-    try:
-        files = sorted(rules_dir.rglob("*.toml"))
-    except OSError:
-        files = []
-    if rates_file is not None:
-        files.append(rates_file)
-    for f in files:
+    for f in rule_files(rules_dir):
         try:
-            data = f.read_bytes()
+            data = read_rule_file(f, root=rules_dir)
+        except ValueError as e:
+            data = b"\0unreadable: " + str(e).encode()
+        h.update(str(f).encode() + b"\0" + data + b"\0")
+    if rates_file is not None:
+        try:
+            data = rates_file.read_bytes() if rates_file.is_file() else b"\0not a file"
         except OSError:
             data = b"\0missing"
-        h.update(str(f).encode() + b"\0" + data + b"\0")
+        h.update(str(rates_file).encode() + b"\0" + data + b"\0")
     return h.hexdigest()
 
 

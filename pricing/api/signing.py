@@ -29,6 +29,7 @@ import hashlib
 import hmac
 import json
 import math
+import re
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -41,10 +42,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from pricing.quote import QuoteRequestModel
 
 __all__ = [
+    "MIN_KEY_BYTES",
     "TOKEN_VERSION",
     "QuoteSigner",
     "Verification",
     "VerifyRequestModel",
+    "WeakKeyError",
     "canonical_json",
     "expires_at",
     "quote_payload",
@@ -53,10 +56,16 @@ __all__ = [
 ]
 
 TOKEN_VERSION = 1
-#: Keys shorter than this are accepted with a warning (see :meth:`QuoteSigner.weak`).
+#: Shortest signing key accepted, in bytes (HMAC-SHA256 keys should be as long as its output).
 MIN_KEY_BYTES = 32
+# An HMAC-SHA256 in base64url without padding is 43 characters.
+_MAC_CHARS = 43
 
 Status = Literal["valid", "expired", "tampered"]
+
+
+class WeakKeyError(ValueError):
+    """A signing key too short to keep tokens unforgeable; the service refuses to start."""
 
 
 def canonical_json(data: Any) -> bytes:
@@ -115,8 +124,19 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
 def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """Strict base64url without padding: only the alphabet, and only the one spelling
+    :func:`_b64` writes. Python's decoder skips stray characters and ignores the unused low
+    bits of the last character, so four other strings would decode to the same MAC."""
+    if not _B64URL.fullmatch(text) or len(text) % 4 == 1:
+        raise ValueError("not base64url")
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if _b64(data) != text:  # non-zero unused bits: not the canonical spelling
+        raise ValueError("not canonical base64url")
+    return data
 
 
 class QuoteSigner:
@@ -126,9 +146,17 @@ class QuoteSigner:
 
     def __init__(self, key: bytes, *, previous: Iterable[bytes] = (),
                  generated: bool = False) -> None:
-        if not key:
-            raise ValueError("the quote signing key is empty")
-        self._keys = (bytes(key), *(bytes(k) for k in previous if k))
+        keys = (bytes(key), *(bytes(k) for k in previous if k))
+        for i, k in enumerate(keys):
+            # A short key is guessed offline from one token (a 2-byte key fell in 646 HMAC
+            # tries): refuse it, whether current or previous.
+            if len(k) < MIN_KEY_BYTES:
+                which = "PRICING_QUOTE_KEY" if i == 0 else "a PRICING_QUOTE_KEY_PREVIOUS key"
+                raise WeakKeyError(
+                    f"{which} is {len(k)} bytes; a quote signing key needs at least "
+                    f"{MIN_KEY_BYTES} random bytes, e.g. python -c 'import secrets; "
+                    "print(secrets.token_urlsafe(32))'")
+        self._keys = keys
         #: True when the key was made up for this process (tokens die with it).
         self.generated = generated
 
@@ -139,13 +167,10 @@ class QuoteSigner:
         ``previous`` may list several old keys separated by commas.
         """
         old = [k.strip().encode("utf-8") for k in (previous or "").split(",") if k.strip()]
+        key = (key or "").strip()  # trimmed like the previous keys: a newline from a file
         if not key:
             return cls(secrets.token_bytes(32), previous=old, generated=True)
         return cls(key.encode("utf-8"), previous=old)
-
-    @property
-    def weak(self) -> bool:
-        return len(self._keys[0]) < MIN_KEY_BYTES
 
     def _mac(self, key: bytes, body: str) -> bytes:
         return hmac.new(key, body.encode("ascii"), hashlib.sha256).digest()
@@ -157,10 +182,11 @@ class QuoteSigner:
     def open(self, token: str) -> dict[str, Any] | None:
         """The payload of a token one of the keys signed, else None (forged or damaged)."""
         body, dot, mac_text = token.partition(".")
-        if not dot or not body or not body.isascii() or not mac_text.isascii():
+        if not dot or not body or len(mac_text) != _MAC_CHARS:
             return None
         try:
             mac = _unb64(mac_text)
+            _unb64(body)  # the body must be canonical too: one token, one spelling
         except (binascii.Error, ValueError):
             return None
         if not any(hmac.compare_digest(self._mac(k, body), mac) for k in self._keys):
@@ -208,7 +234,7 @@ class VerifyRequestModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    token: str = Field(min_length=1, max_length=1_000_000,
+    token: str = Field(min_length=1, max_length=500_000,
                        description="The signature.token of a quote")
     cart: QuoteRequestModel | None = Field(
         None, description="Optional: the cart about to be charged; cart_matches says whether "

@@ -15,12 +15,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from datetime import date, datetime
+from decimal import Decimal
 from itertools import pairwise
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
 
 from pricing.codes import (
     normalize_country,
@@ -30,8 +37,8 @@ from pricing.codes import (
     normalize_region,
 )
 from pricing.endings import EndingMode
-from pricing.errors import as_value_error, did_you_mean
-from pricing.money import Money, Rounding
+from pricing.errors import InvalidAmountError, as_value_error, clip, did_you_mean
+from pricing.money import Money, Rounding, parse_decimal
 
 __all__ = [
     "BASE_PARTS",
@@ -95,29 +102,55 @@ class Schedule(Generic[T]):
 
 
 # -- scalar parsers (each raises ValueError with a message that says the fix) ----------------
+#
+# Every number a rule file can hold is bounded here, at load: a value the engine could not
+# compute with (a step of 10^26, a 10^30 weight, a date-time where a date belongs) is a rule
+# error naming file and key, never a failed quote later.
+
+#: First and last day a rule date may name: far enough either side of any real rule, and
+#: far from date.min/date.max, so date arithmetic on a rule date cannot overflow.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2199, 12, 31)
+#: Largest weight, in kg, a rule may name (shipping bands, max_kg, default item weight).
+MAX_KG = Decimal(100_000)
+#: Largest price-ending step or ending (JPY and KRW shops end prices at 100 or 1000).
+MAX_STEP = Decimal(1_000_000)
+#: Most periods one dated value may list.
+MAX_PERIODS = 100
+_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _number(v: Any, what: str) -> Decimal:
+    """A bounded Decimal from a decimal string (or a TOML integer); the message says the fix."""
+    if isinstance(v, bool) or not isinstance(v, str | int):
+        raise ValueError(f"write {what} as a decimal string so it stays exact, e.g. \"0.5\"; "
+                         f"found {clip(v)}")
+    try:
+        return parse_decimal(v, field=what)
+    except InvalidAmountError as e:
+        raise ValueError(e.message) from None
+
 
 def _rate(v: Any, *, signed: bool = False) -> Decimal:
     lo = Decimal(-1) if signed else Decimal(0)
     if isinstance(v, bool):
         raise ValueError(f"expected a rate as a decimal string, e.g. \"0.19\"; found {v!r}")
     if isinstance(v, float | int):
+        if not -1000 < v < 1000:
+            raise ValueError(f"write rates as decimal strings in [{lo}, 1], e.g. \"0.19\"; "
+                             f"found {clip(v)}")
         hint = f'"{Decimal(str(v)) / 100}"' if 1 < abs(v) <= 100 else f'"{v}"'
         raise ValueError(f"write rates as decimal strings so they stay exact: {hint}"
                          + (f" ({v} looks like a percentage; rates are fractions in "
                             f"[{lo}, 1], so {v}% is {hint})" if 1 < abs(v) <= 100 else ""))
     if not isinstance(v, str):
-        raise ValueError(f"expected a rate as a decimal string, e.g. \"0.19\"; found {v!r}")
-    try:
-        d = Decimal(v.strip())
-    except InvalidOperation:
-        raise ValueError(f"{v!r} is not a decimal number; write a rate like \"0.19\"") from None
-    if not d.is_finite():
-        raise ValueError(f"{v!r} is not a finite number")
+        raise ValueError(f"expected a rate as a decimal string, e.g. \"0.19\"; found {clip(v)}")
+    d = _number(v, "rate")
     if d > 1 and d <= 100:
         raise ValueError(f"rate {v!r} is out of range [{lo}, 1]; rates are fractions: "
                          f"did you mean \"{d / 100}\" ({d}%)?")
     if not (lo <= d <= 1):
-        raise ValueError(f"rate {v!r} is out of range [{lo}, 1]")
+        raise ValueError(f"rate {clip(v)} is out of range [{lo}, 1]")
     return d
 
 
@@ -131,35 +164,46 @@ def _factor(v: Any) -> Decimal:
 def _money(v: Any) -> Money:
     if not isinstance(v, str):
         raise ValueError(f"write money as a string \"AMOUNT CURRENCY\", e.g. \"150.00 EUR\"; "
-                         f"found {v!r}")
+                         f"found {clip(v)}")
     m = as_value_error(Money.parse)(v)
     if m.amount < 0:
         raise ValueError(f"{v!r} is negative; amounts here must be zero or more")
     return m
 
 
-def _decimal(v: Any) -> Decimal:
-    if isinstance(v, float | bool) or not isinstance(v, str | int):
-        raise ValueError(f"write numbers as decimal strings so they stay exact, e.g. \"0.5\"; "
-                         f"found {v!r}")
-    try:
-        d = Decimal(str(v).strip())
-    except InvalidOperation:
-        raise ValueError(f"{v!r} is not a decimal number") from None
-    if not d.is_finite() or d <= 0:
-        raise ValueError(f"{v!r} must be a positive number")
+def _positive(limit: Decimal, what: str) -> Any:
+    def parse(v: Any) -> Decimal:
+        d = _number(v, what)
+        if d <= 0 or d > limit:
+            raise ValueError(f"{what} {clip(v)} is out of range: more than 0 and at most {limit}")
+        return d
+    return parse
+
+
+def _ending(v: Any) -> Decimal:
+    d = _number(v, "ending")
+    if d < 0 or d > MAX_STEP:
+        raise ValueError(f"ending {clip(v)} is out of range: 0 to {MAX_STEP}")
     return d
 
 
 def _date(v: Any) -> date:
-    if isinstance(v, date):
-        return v
-    if isinstance(v, str):
+    if isinstance(v, datetime):  # a TOML date-time (a date subclass): never silently a date
+        raise ValueError(f"expected a date, found a date and time {v.isoformat()}; write the "
+                         f"day alone: {v.date().isoformat()}")
+    if type(v) is date:
+        d = v
+    elif isinstance(v, str) and _DATE_TEXT.fullmatch(v):
         try:
-            return date.fromisoformat(v)
+            d = date.fromisoformat(v)
         except ValueError:
-            pass
-    raise ValueError(f"expected a date such as 2025-01-01; found {v!r}")
+            raise ValueError(f"{v!r} is not a real day; write a date such as 2025-01-01"
+                             ) from None
+    else:
+        raise ValueError(f"expected a date such as 2025-01-01; found {clip(v)}")
+    if not FIRST_DAY <= d <= LAST_DAY:
+        raise ValueError(f"date {d.isoformat()} is out of range: {FIRST_DAY} to {LAST_DAY}")
+    return d
 
 
 def _schedule(parse: Any) -> Any:
@@ -170,14 +214,16 @@ def _schedule(parse: Any) -> Any:
             return Schedule.always(parse(v))
         if not v:
             raise ValueError("an empty list of periods; give a value or at least one period")
+        if len(v) > MAX_PERIODS:
+            raise ValueError(f"{len(v)} periods; at most {MAX_PERIODS}")
         periods = []
         for i, p in enumerate(v):
             if not isinstance(p, dict):
                 raise ValueError(f"period [{i}] must be a table {{ value = ..., from = ..., "
-                                 f"to = ... }}; found {p!r}")
+                                 f"to = ... }}; found {clip(p)}")
             extra = set(p) - {"value", "from", "to"}
             if extra:
-                raise ValueError(f"period [{i}] has unknown key(s) {sorted(extra)}; "
+                raise ValueError(f"period [{i}] has unknown key(s) {clip(sorted(extra))}; "
                                  "allowed: value, from, to")
             if "value" not in p:
                 raise ValueError(f"period [{i}] has no value")
@@ -204,7 +250,7 @@ def _schedule(parse: Any) -> Any:
 
 def _slug(v: Any) -> str:
     if not isinstance(v, str) or not _ID.fullmatch(v):
-        raise ValueError(f"{v!r} is not a valid id; use lowercase letters, digits, - and _ "
+        raise ValueError(f"{clip(v)} is not a valid id; use lowercase letters, digits, - and _ "
                          "(e.g. \"de\", \"us-east\")")
     return v
 
@@ -212,7 +258,17 @@ def _slug(v: Any) -> str:
 Rate = Annotated[Decimal, BeforeValidator(_rate)]
 SignedRate = Annotated[Decimal, BeforeValidator(lambda v: _rate(v, signed=True))]
 Amount = Annotated[Money, BeforeValidator(_money)]
-Positive = Annotated[Decimal, BeforeValidator(_decimal)]
+Kg = Annotated[Decimal, BeforeValidator(_positive(MAX_KG, "weight in kg"))]
+Step = Annotated[Decimal, BeforeValidator(_positive(MAX_STEP, "step"))]
+Ending = Annotated[Decimal, BeforeValidator(_ending)]
+#: Short text shown to shoppers or merchants (names, notes); long enough for any real one.
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Note = Annotated[str, Field(min_length=1, max_length=2000)]
+#: Whole numbers are TOML integers, never strings or booleans.
+Days = Annotated[int, Field(ge=0, le=365, strict=True)]
+Flag = Annotated[bool, Field(strict=True)]
+#: A product category as requests name it (``books``, ``children_clothing``).
+Category = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 Day = Annotated[date, BeforeValidator(_date)]
 RateSchedule = Annotated[Schedule[Decimal], BeforeValidator(_schedule(_rate))]
 MoneySchedule = Annotated[Schedule[Money], BeforeValidator(_schedule(_money))]
@@ -248,23 +304,22 @@ class Dated(Strict):
 # -- shop ------------------------------------------------------------------------------------
 
 class ShopSpec(Strict):
-    name: str
+    name: Name
     base_currency: Currency
     ship_from: Country
     default_locale: LocaleTag = "en"
     #: The language product text is written in (the msgid of the catalogs).
     source_locale: LocaleTag = "en"
-    default_item_weight_kg: Positive = Decimal("0.5")
-    max_rate_age_days: int = Field(7, ge=0, le=3650)
-    quote_ttl_seconds: int = Field(900, ge=1, le=7 * 86400)
+    default_item_weight_kg: Kg = Decimal("0.5")
+    max_rate_age_days: int = Field(7, ge=0, le=3650, strict=True)
+    quote_ttl_seconds: int = Field(900, ge=1, le=7 * 86400, strict=True)
 
 
 # -- market parts ----------------------------------------------------------------------------
 
 class EndingSpec(Strict):
-    step: Positive
-    ending: Annotated[Decimal, BeforeValidator(lambda v: Decimal(0) if v in ("0", 0) else
-                                               _decimal(v))] = Decimal(0)
+    step: Step
+    ending: Ending = Decimal(0)
     mode: EndingMode = EndingMode.UP
 
     @model_validator(mode="after")
@@ -282,7 +337,8 @@ class PricingSpec(Strict):
     #: Rounding of a converted price when there is no ending.
     rounding: Rounding = Rounding.HALF_UP
     #: Fixed local prices by SKU; they replace conversion for those SKUs.
-    prices: dict[str, Amount] = Field(default_factory=dict)
+    prices: dict[Annotated[str, Field(min_length=1, max_length=128)], Amount] = Field(
+        default_factory=dict)
 
 
 class Cost(Strict):
@@ -338,21 +394,21 @@ BASE_PARTS = ("goods", "shipping", "duty", "customs_value")
 
 
 class TaxComponent(Strict):
-    name: str
+    name: Name
     rate: RateSchedule
-    categories: dict[str, RateSchedule] = Field(default_factory=dict)
+    categories: dict[Category, RateSchedule] = Field(default_factory=dict)
     #: ISO 3166-2 regions this component applies to; empty means the whole market.
     regions: tuple[Region, ...] = ()
     #: In its regions, this component takes the place of the named one (Madeira's VAT rates
     #: replace Portugal's); elsewhere the named one applies, so no region is required.
-    replaces: str | None = None
+    replaces: Name | None = None
     #: This component's own base: parts (goods, shipping, duty, customs_value) and the names of
     #: other components it is charged on (a tax chain: India's IGST on value + duty + SWS).
     #: Default: the market's ``tax.base``.
-    base: tuple[str, ...] | None = None
+    base: tuple[Name, ...] | None = None
     #: The tax is part of its own base ("por dentro", Brazil's ICMS): the base is the other
     #: parts divided by (1 - rate).
-    includes_itself: bool = False
+    includes_itself: Flag = False
 
     @model_validator(mode="after")
     def _replaces(self) -> TaxComponent:
@@ -390,7 +446,7 @@ class DutyRule(Strict):
     hs: HsPrefix | None = None
     #: Origins (country where made) this rule is for: a preference. Empty: any origin.
     origins: tuple[Country, ...] = ()
-    name: str | None = None
+    name: Name | None = None
     rate: RateSchedule | None = None
     per_kg: MoneySchedule | None = None
     per_unit: MoneySchedule | None = None
@@ -424,7 +480,7 @@ class Regime(Dated):
     """How duty and tax are collected for a consignment that passes this regime's tests."""
 
     id: Id
-    name: str
+    name: Name
     ship_from: tuple[Country, ...] = ()
     #: Every item's origin (country where made) is one of these (CUSMA/USMCA goods).
     origin_in: tuple[Country, ...] = ()
@@ -434,9 +490,9 @@ class Regime(Dated):
     regions: tuple[Region, ...] = ()
     max_value: MoneySchedule | None = None
     #: True: values equal to max_value pass ("up to and including"); False: only below.
-    inclusive: bool = True
+    inclusive: Flag = True
     value_basis: Literal["consignment", "item"] = "consignment"
-    include_shipping: bool = False
+    include_shipping: Flag = False
     tax: Literal["sale", "import", "none"]
     #: charged: by the market's duty rules; none; per_category: ``per_category_duty`` for each
     #: tariff category in the parcel; rate: the regime's own ``duty_rate`` on the customs value
@@ -444,13 +500,13 @@ class Regime(Dated):
     duty: Literal["charged", "none", "per_category", "rate"]
     per_category_duty: MoneySchedule | None = None
     #: Items whose HS codes share this many leading digits are one tariff category.
-    category_digits: int = Field(6, ge=2, le=10)
+    category_digits: int = Field(6, ge=2, le=10, strict=True)
     duty_rate: RateSchedule | None = None
     #: Taken off the duty of ``duty = "rate"`` (Brazil: USD 20), never below zero.
     duty_deduction: MoneySchedule | None = None
     #: Overrides the market's ``duty.valuation_factor`` under this regime.
     valuation_factor: Annotated[Decimal, BeforeValidator(lambda v: _factor(v))] | None = None
-    note: str | None = None
+    note: Note | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -487,7 +543,7 @@ class Regime(Dated):
 
 class Fee(Dated):
     id: Id
-    name: str
+    name: Name
     amount: MoneySchedule | None = None
     per_item: MoneySchedule | None = None
     rate: RateSchedule | None = None
@@ -497,7 +553,7 @@ class Fee(Dated):
     regimes: tuple[Id, ...] = ()
     incoterm: Literal["DDP", "DAP"] | None = None
     #: Only when duty or import tax is actually charged (brokerage, disbursement).
-    only_if_duty_or_tax: bool = False
+    only_if_duty_or_tax: Flag = False
 
     @model_validator(mode="after")
     def _one(self) -> Fee:
@@ -509,7 +565,7 @@ class Fee(Dated):
 
 
 class Band(Strict):
-    up_to_kg: Positive
+    up_to_kg: Kg
     price: Amount
 
 
@@ -540,7 +596,7 @@ class ShippingArea(Strict):
     bands: tuple[Band, ...] = ()
     base: Amount | None = None
     per_kg: Amount | None = None
-    days: tuple[int, int] | None = None
+    days: tuple[Days, Days] | None = None
 
     @model_validator(mode="after")
     def _check(self) -> ShippingArea:
@@ -553,14 +609,14 @@ class ShippingArea(Strict):
 
 
 class ShippingMethod(Strict):
-    name: str
-    days: tuple[int, int]
+    name: Name
+    days: tuple[Days, Days]
     bands: tuple[Band, ...] = ()
     base: Amount | None = None
     per_kg: Amount | None = None
     free_over: MoneySchedule | None = None
-    max_kg: Positive | None = None
-    default: bool = False
+    max_kg: Kg | None = None
+    default: Flag = False
     #: Freight and insurance as customs count them (CIF); default: the shipping price.
     customs: CustomsCosts = Field(default_factory=CustomsCosts)
     #: Only to these ISO 3166-2 regions (empty: the whole market) / never to these.
@@ -608,8 +664,8 @@ class ShippingMethod(Strict):
 
 class Restriction(Strict):
     hs: tuple[HsPrefix, ...] = ()
-    categories: tuple[str, ...] = ()
-    reason: str
+    categories: tuple[Category, ...] = ()
+    reason: Note
 
 
 class Unconfirmed(Strict):
@@ -624,7 +680,7 @@ class Unconfirmed(Strict):
 
 class MarketSpec(Strict):
     id: Id
-    name: str
+    name: Name
     countries: tuple[Country, ...]
     #: Regions of those countries this market does not serve (e.g. the Canary Islands).
     exclude_regions: tuple[Region, ...] = ()
@@ -636,7 +692,7 @@ class MarketSpec(Strict):
     default_locale: LocaleTag
     price_display: Literal["inclusive", "exclusive"]
     incoterm: Literal["DDP", "DAP"]
-    payment_methods: tuple[str, ...] = ()
+    payment_methods: tuple[Name, ...] = ()
     pricing: PricingSpec = Field(default_factory=PricingSpec)
     tax: TaxSpec | None = None
     duty: DutySpec = Field(default_factory=DutySpec)
@@ -646,77 +702,103 @@ class MarketSpec(Strict):
     shipping: dict[Id, ShippingMethod] = Field(default_factory=dict)
     restrictions: tuple[Restriction, ...] = ()
     #: Public sources of the facts in this file, each with the date it was checked.
-    sources: tuple[str, ...] = ()
+    sources: tuple[Note, ...] = ()
     #: Facts of this file not confirmed from a public source (see :class:`Unconfirmed`).
     unconfirmed: tuple[Unconfirmed, ...] = ()
 
     @model_validator(mode="after")
-    def _coherent(self) -> MarketSpec:
-        # No shipping methods is allowed: a market that only quotes duty and tax.
-        problems = [f"{k} needs at least one entry" for k in ("countries", "locales")
-                    if not getattr(self, k)]
+    def _coherent(self, info: ValidationInfo) -> MarketSpec:
+        # The loader asks for the cross-field checks separately (context "defer_cross_checks")
+        # so that each gets its own key and the file that key came from; other callers get
+        # them all here, in one ValueError.
+        if info.context and info.context.get("defer_cross_checks"):
+            return self
+        problems = self.cross_problems()
+        if problems:
+            raise ValueError("; ".join(message for _, message in problems))
+        return self
+
+    def cross_problems(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """What is wrong between fields, each as (key path, message): checks one field's
+        schema cannot make alone."""
+        out: list[tuple[tuple[str | int, ...], str]] = [
+            # No shipping methods is allowed: a market that only quotes duty and tax.
+            ((k,), f"{k} needs at least one entry") for k in ("countries", "locales")
+            if not getattr(self, k)]
+        for i, c in enumerate(self.countries):
+            if c in self.countries[:i]:
+                out.append((("countries", i), f"{c} is listed twice"))
         if self.incoterm == "DAP" and self.price_display == "inclusive":
-            problems.append("incoterm DAP needs price_display = \"exclusive\": under DAP import "
-                            "taxes are paid on delivery, so shown prices cannot include them")
-        if self.default_locale not in self.locales:
-            problems.append(f"default_locale {self.default_locale!r} is not one of locales "
-                            f"{list(self.locales)}")
+            out.append((("incoterm",), "incoterm DAP needs price_display = \"exclusive\": under "
+                        "DAP import taxes are paid on delivery, so shown prices cannot include "
+                        "them"))
+        if self.locales and self.default_locale not in self.locales:
+            out.append((("default_locale",), f"default_locale {self.default_locale!r} is not "
+                        f"one of locales {list(self.locales)}"))
         defaults = [k for k, m in self.shipping.items() if m.default]
-        if len(defaults) > 1:
-            problems.append(f"more than one default shipping method: {defaults}")
-        ids = [r.id for r in self.regimes]
-        dupes = {i for i in ids if ids.count(i) > 1}
-        for d in sorted(dupes):
-            same = [r for r in self.regimes if r.id == d]
-            for a in same:
-                for b in same:
-                    if a is not b and _overlap(a, b):
-                        problems.append(f"regime {d!r} appears twice with overlapping dates")
-                        break
+        for k in defaults[1:]:
+            out.append((("shipping", k, "default"), f"more than one default shipping method: "
+                        f"{defaults}"))
+        for i, r in enumerate(self.regimes):
+            if any(o.id == r.id and _overlap(o, r) for o in self.regimes[:i]):
+                out.append((("regimes", i, "id"), f"regime {r.id!r} appears twice with "
+                            "overlapping dates"))
         for sku, price in self.pricing.prices.items():
             if price.currency != self.currency:
-                problems.append(f"pricing.prices.{sku} is in {price.currency}; fixed prices "
-                                f"must be in the market currency {self.currency}")
+                out.append((("pricing", "prices", sku), f"pricing.prices.{sku} is in "
+                            f"{price.currency}; fixed prices must be in the market currency "
+                            f"{self.currency}"))
         if self.pricing.ending is not None:
             from pricing.endings import PriceEnding
             e = self.pricing.ending
             why = PriceEnding(step=e.step, ending=e.ending, mode=e.mode).check_currency(
                 self.currency)
             if why:
-                problems.append(f"pricing.ending: {why}")
-        for region in self.exclude_regions:
+                out.append((("pricing", "ending", why.split()[0]), f"pricing.ending: {why}"))
+        for i, region in enumerate(self.exclude_regions):
             if region.split("-")[0] not in self.countries:
-                problems.append(f"exclude_regions {region} is not in countries "
-                                f"{list(self.countries)}")
+                out.append((("exclude_regions", i), f"exclude_regions {region} is not in "
+                            f"countries {list(self.countries)}"))
         if self.tax:
-            for c in self.tax.components:
-                for region in c.regions:
+            for ci, c in enumerate(self.tax.components):
+                for ri, region in enumerate(c.regions):
                     if region.split("-")[0] not in self.countries:
-                        problems.append(f"tax component {c.name!r} region {region} is not in "
-                                        f"countries {list(self.countries)}")
-            problems += _tax_chain_problems(self.tax, exclusive=self.price_display == "exclusive")
+                        out.append((("tax", "components", ci, "regions", ri),
+                                    f"tax component {c.name!r} region {region} is not in "
+                                    f"countries {list(self.countries)}"))
+                if c.includes_itself and any(v >= 1 for v in (
+                        *c.rate.values(), *(r for sched in c.categories.values()
+                                            for r in sched.values()))):
+                    # its base is the other parts / (1 - rate): a rate of 1 divides by zero
+                    out.append((("tax", "components", ci, "includes_itself"),
+                                f"tax component {c.name!r} includes itself, so each of its "
+                                "rates must be below 1"))
+            for i, part in enumerate(self.tax.base):
+                if part in self.tax.base[:i]:
+                    out.append((("tax", "base", i), f"{part!r} is listed twice in tax.base"))
+            out += [(("tax", "components"), message) for message in _tax_chain_problems(
+                self.tax, exclusive=self.price_display == "exclusive")]
         for mid, m in self.shipping.items():
             listed = [*m.regions, *m.exclude_regions, *(r for a in m.areas for r in a.regions)]
             for region in listed:
                 if region.split("-")[0] not in self.countries:
-                    problems.append(f"shipping.{mid}: region {region} is not in countries "
-                                    f"{list(self.countries)}")
-        for r in self.regimes:
+                    out.append((("shipping", mid), f"shipping.{mid}: region {region} is not in "
+                                f"countries {list(self.countries)}"))
+        for i, r in enumerate(self.regimes):
             for region in r.regions:
                 if region.split("-")[0] not in self.countries:
-                    problems.append(f"regime {r.id!r} region {region} is not in countries "
-                                    f"{list(self.countries)}")
+                    out.append((("regimes", i, "regions"), f"regime {r.id!r} region {region} "
+                                f"is not in countries {list(self.countries)}"))
             if (r.valuation_factor is not None and r.valuation_factor < 1
                     and self.price_display == "inclusive"):
-                problems.append(f"regime {r.id!r}: a valuation factor below 1 needs "
-                                "price_display = \"exclusive\" (tax-inclusive prices would "
-                                "hold more tax than the import owes)")
+                out.append((("regimes", i, "valuation_factor"), f"regime {r.id!r}: a "
+                            "valuation factor below 1 needs price_display = \"exclusive\" "
+                            "(tax-inclusive prices would hold more tax than the import owes)"))
         if self.duty.valuation_factor < 1 and self.price_display == "inclusive":
-            problems.append("duty.valuation_factor below 1 needs price_display = \"exclusive\" "
-                            "(tax-inclusive prices would hold more tax than the import owes)")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
+            out.append((("duty", "valuation_factor"), "duty.valuation_factor below 1 needs "
+                        "price_display = \"exclusive\" (tax-inclusive prices would hold more "
+                        "tax than the import owes)"))
+        return out
 
 
 def _tax_chain_problems(tax: TaxSpec, *, exclusive: bool) -> list[str]:
