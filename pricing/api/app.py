@@ -42,6 +42,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pricing.api.cache import QuoteCache
+from pricing.api.feeds import feeds_router
 from pricing.api.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from pricing.api.metrics import Metrics
 from pricing.api.preview import add_preview, preview_enabled
@@ -340,7 +341,8 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
                previous_quote_keys: str | None = None, admin_token: str | None = None,
                clock: Callable[[], float] = time.time, watch_interval: float | None = 1.0,
                max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, bench: bool = False,
-               quote_cache: int = 4096, preview: bool = True) -> FastAPI:
+               quote_cache: int = 4096, preview: bool = True,
+               feed_catalog: str | Path | None = None) -> FastAPI:
     """The FastAPI app over ``provider`` (or a bare engine, which then cannot reload).
 
     The app reads no environment variable: :func:`serve` and :func:`app_from_env` pass the
@@ -350,7 +352,8 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
     signatures, so tests can move time. ``watch_interval`` polls the rule files (None: off).
     ``bench`` adds ``POST /bench/validate-only`` for bench/bench_http.py. ``quote_cache`` is
     how many recent quotes :class:`QuoteCache` keeps (0: none). ``preview`` serves the
-    preview page at ``/`` and ``/preview`` (:mod:`pricing.api.preview`).
+    preview page at ``/`` and ``/preview`` (:mod:`pricing.api.preview`). ``feed_catalog`` is
+    the catalog ``GET /v1/feeds`` reads (default: the one beside the rules folder).
     """
     if isinstance(provider, Engine):
         provider = EngineProvider(provider)
@@ -630,6 +633,7 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
             return Response(b'{"ok":true}', media_type="application/json")
 
     add_preview(app, prov, page=preview)
+    app.include_router(feeds_router(prov, catalog=feed_catalog))
     return app
 
 
@@ -646,6 +650,7 @@ def _settings(environ: Mapping[str, str]) -> dict[str, Any]:
         "bench": environ.get("PRICING_BENCH") == "1",
         "quote_cache": int(environ.get("PRICING_QUOTE_CACHE") or 4096),
         "preview": preview_enabled(environ.get("PRICING_PREVIEW")),
+        "feed_catalog": environ.get("PRICING_FEED_CATALOG") or None,
     }
 
 
