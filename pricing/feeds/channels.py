@@ -19,8 +19,9 @@ False
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from pricing.errors import InvalidInputError, did_you_mean
 from pricing.feeds.catalog import FeedRow
@@ -34,9 +35,12 @@ def price_text(amount: Decimal, currency: str) -> str:
     return f"{amount.quantize(minor_unit(currency)):f} {currency}"
 
 
-@dataclass(frozen=True, slots=True)
-class Offer:
-    """One catalog row priced for one market, with its text in one language."""
+class Offer(NamedTuple):
+    """One catalog row priced for one market, with its text in one language.
+
+    A named tuple, not a dataclass: a feed makes one per row and language, and a tuple is the
+    cheapest immutable value Python builds.
+    """
 
     row: FeedRow
     country: str
@@ -135,6 +139,13 @@ class Channel:
     #: as the market's own pages show them (its price_display), which every channel requires
     #: the feed price to match.
     tax_excluded_in: frozenset[str] | None = None
+    _getters: tuple[Callable[[Offer], str], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        words = self.availability
+        getters = tuple((lambda o: words[o.row.availability]) if c == "availability"
+                        else _COMMON[c] for c in self.columns)
+        object.__setattr__(self, "_getters", getters)
 
     def includes_tax(self, country: str, price_display: str) -> bool:
         """Whether this channel's price for ``country`` includes tax."""
@@ -147,13 +158,7 @@ class Channel:
 
     def values(self, offer: Offer) -> list[str]:
         """The column values of ``offer``, in column order."""
-        out = []
-        for column in self.columns:
-            if column == "availability":
-                out.append(self.availability[offer.row.availability])
-            else:
-                out.append(_COMMON[column](offer))
-        return out
+        return [get(offer) for get in self._getters]
 
 
 _SPACED = {"in_stock": "in stock", "out_of_stock": "out of stock", "preorder": "preorder",

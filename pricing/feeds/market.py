@@ -100,6 +100,9 @@ class MarketFeed:
         self.locales = market_locales(spec, locales)
         self.default_locale = spec.default_locale
         self.catalog = engine.catalog
+        # The SKUs that have product text: a set answers "is it there?" faster than the catalog.
+        self._texts = frozenset(getattr(engine.catalog, "skus", ()))
+        self._ship_memo: dict[tuple[Decimal, bool], Decimal | PricingError] = {}
         self.source_locale = (getattr(engine.catalog, "source_locale", None)
                               or engine.rules.shop.source_locale)
         self.default_weight = engine.rules.shop.default_item_weight_kg
@@ -135,11 +138,12 @@ class MarketFeed:
         buffer = io.StringIO()
         if self.channel.delimiter == "\t":
             # A tab-separated text feed has no quoting: tabs and line breaks become spaces.
-            for values in rows:
-                buffer.write("\t".join(" ".join(v.split()) if ("\t" in v or "\n" in v
-                                                               or "\r" in v) else v
-                                       for v in values))
-                buffer.write("\n")
+            text = "\n".join("\t".join(values) for values in rows)
+            if "\r" in text or text.count("\n") != len(rows) - 1 or \
+                    text.count("\t") != len(rows) * (len(self.channel.columns) - 1):
+                text = "\n".join("\t".join(" ".join(v.split()) for v in values)
+                                  for values in rows)
+            buffer.write(text + "\n" if rows else "")
         else:
             csv.writer(buffer, lineterminator="\n").writerows(rows)
         return buffer.getvalue()
@@ -169,10 +173,25 @@ class MarketFeed:
                     return f"restricted: {rule.reason} ({rule.rule})"
         return f"{error.code}: {error.message.replace(repr(row.item.sku), 'the item')}"
 
+    def _shipping(self, weight: Decimal, goods: Decimal) -> Decimal | PricingError:
+        """The default method's price for one unit of ``weight`` and ``goods`` (memoized: it
+        depends on the goods only through the free-shipping threshold)."""
+        method = self.method
+        free = method.free_over is not None and goods >= method.free_over  # type: ignore[union-attr]
+        found = self._ship_memo.get((weight, free))
+        if found is None:
+            try:
+                found = ship(self.plan, method, (weight,), goods).amount
+            except PricingError as e:
+                found = e
+            if len(self._ship_memo) < 4096:
+                self._ship_memo[(weight, free)] = found
+        return found
+
     def _text(self, row: FeedRow, name: str, source: str, locale: str) -> tuple[str, str]:
         catalog = self.catalog
         sku = row.item.sku
-        if catalog is None or not source or sku not in catalog:
+        if not source or sku not in self._texts:
             return source, self.source_locale
         # A translation is of the catalog's source text: used only while the row says the same.
         if getattr(catalog.product(sku), name) != source:
@@ -181,9 +200,9 @@ class MarketFeed:
 
     def render(self, rows: Sequence[FeedRow]) -> MarketChunk:
         """The lines ``rows`` add to each of this market's files, and what was left out."""
-        result = MarketChunk(texts={}, found_in={loc: Counter() for loc in self.locales})
+        result = MarketChunk(texts={}, found_in={})
         priced = self.pricer.price_many([r.item for r in rows])
-        plan, method, cur = self.plan, self.method, self.currency
+        method, cur, default_weight = self.method, self.currency, self.default_weight
         kept: list[tuple[FeedRow, PricedItem, Decimal, Decimal | None]] = []
         for row, p in zip(rows, priced, strict=True):
             if p.error is not None:
@@ -191,32 +210,29 @@ class MarketFeed:
                 continue
             shipping = None
             if method is not None:
-                weight = row.item.weight_kg or self.default_weight
-                try:
-                    shipping = ship(plan, method, (weight,), p.unit_price).amount
-                except PricingError as e:
-                    result.left_out[f"no shipping: {e.code}"] += 1
+                found = self._shipping(row.item.weight_kg or default_weight, p.unit_price)
+                if isinstance(found, PricingError):
+                    result.left_out[f"no shipping: {found.code}"] += 1
                     continue
+                shipping = found
             kept.append((row, p, self.price(p), shipping))
         result.written = len(kept)
         name = method.method.name if method is not None else None
-        values = self.channel.values
+        values, country, text = self.channel.values, self.country, self._text
         for loc in self.locales:
             fmt = self._formats[loc]
-            found = result.found_in[loc]
             lines = []
+            found_in = []
             for row, p, amount, shipping in kept:
-                title, t_loc = self._text(row, "title", row.title, loc)
-                desc, d_loc = self._text(row, "description", row.description, loc)
-                found[("title", t_loc)] += 1
+                title, t_loc = text(row, "title", row.title, loc)
+                desc, d_loc = text(row, "description", row.description, loc)
+                found_in.append(("title", t_loc))
                 if row.description:
-                    found[("description", d_loc)] += 1
+                    found_in.append(("description", d_loc))
                 lines.append(values(Offer(
-                    row=row, country=self.country, currency=cur, price=amount, title=title,
-                    title_locale=t_loc, description=desc, description_locale=d_loc,
-                    shipping=shipping, shipping_name=name, formatted_price=fmt(amount),
-                    unit_price=p.unit_price, duty=p.duty, tax=p.tax,
-                    included_tax=p.included_tax, fees=p.fees, landed_price=p.landed_price,
-                    regime=p.regime)))
+                    row, country, cur, amount, title, t_loc, desc, d_loc, shipping, name,
+                    fmt(amount), p.unit_price, p.duty, p.tax, p.included_tax, p.fees,
+                    p.landed_price, p.regime)))
+            result.found_in[loc] = Counter(found_in)
             result.texts[loc] = self._lines(lines)
         return result
