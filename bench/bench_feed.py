@@ -47,6 +47,7 @@ from moneyed import Money as MoneyedMoney  # noqa: E402
 from pricing import Engine, Money  # noqa: E402
 from pricing.bulk import BulkPricer, CatalogItem  # noqa: E402
 from pricing.feeds.runner import FeedRequest, run_feed  # noqa: E402
+from pricing.fx import bundled_rates  # noqa: E402
 
 DAY = date(2026, 11, 23)
 MARKET = "de"
@@ -116,7 +117,7 @@ def timed(fn, *args):
 
 def memory_child(catalog: str, out: str) -> None:
     """In a fresh process: peak RSS and tracemalloc peak of one feed run."""
-    engine = Engine.from_directory(ROOT / "rules")
+    engine = Engine.from_directory(ROOT / "rules", rates=bundled_rates(on=DAY))
     tracemalloc.start()
     base = tracemalloc.get_traced_memory()[0]
     feed(engine, Path(catalog), Path(out))
@@ -147,7 +148,7 @@ def main() -> None:
         catalog = work / "catalog.csv"
         make_catalog(catalog, n)
         prices = read_prices(catalog)
-        engine = Engine.from_directory(ROOT / "rules")
+        engine = Engine.from_directory(ROOT / "rules", rates=bundled_rates(on=DAY))
         # The rate the engine converts USD to EUR with (eu zone: no FX markup, no adjustment).
         rate = engine.plan(MARKET, DAY).conversion("USD").factor
         print(f"{n:,} SKUs, market {MARKET}, USD -> EUR at {rate}, locale {LOCALE}")

@@ -21,6 +21,7 @@ from pricing.engine import Engine
 from pricing.errors import FeedError
 from pricing.feeds.cluster import DaskRenderer, EngineSource, WorkerFeeds, render_partition
 from pricing.feeds.runner import FeedRequest, run_feed
+from pricing.fx import bundled_rates
 
 # The tasks below are defined here: workers get them by value, not by importing this file.
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
@@ -39,7 +40,8 @@ def cluster() -> Iterator[LocalCluster]:
 
 @pytest.fixture(scope="module")
 def engine() -> Engine:
-    return Engine.from_directory(RULES)
+    # What `pricing feed --date DAY` loads, and so what the workers load.
+    return Engine.from_directory(RULES, rates=bundled_rates(on=date.fromisoformat(DAY)))
 
 
 def _files(folder: Path) -> dict[str, bytes]:

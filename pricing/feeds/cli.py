@@ -102,12 +102,15 @@ def feed(catalog: Path, markets: tuple[str, ...], channel_id: str, out_dir: Path
     from pricing.codes import normalize_country, normalize_currency, normalize_region
     from pricing.engine import Engine
     from pricing.feeds.runner import FeedRequest, run_feed
+    from pricing.fx import bundled_rates
 
     o = out()
     if rates is not None and not Path(rates).is_file():
         raise click.BadParameter(f"{rates!r} is not a file", param_hint="'--rates'")
     try:
-        engine = Engine.from_directory(rules, rates=rates, locales=locales_dir)
+        # As `pricing quote`: without --rates, the bundled rates of the price date.
+        engine = Engine.from_directory(rules, rates=rates or bundled_rates(on=on),
+                                       locales=locales_dir)
     except PricingError as e:
         raise report(e, where=str(rates) if isinstance(e, RatesError) else "") from None
     known = engine.rules.markets

@@ -63,9 +63,12 @@ def _feeds(spec: WorkerFeeds) -> Any:
         from pricing.engine import Engine
         from pricing.feeds.channels import channel
         from pricing.feeds.runner import market_feeds
+        from pricing.fx import bundled_rates
 
         src = spec.source
-        engine = Engine.from_directory(src.rules, rates=src.rates, locales=src.locales)
+        # The driver's rates: its rates file, or the bundled rates of the price date.
+        engine = Engine.from_directory(src.rules, rates=src.rates or bundled_rates(on=spec.on),
+                                       locales=src.locales)
         if engine.rules.version != src.rules_version:
             raise FeedError(
                 f"this worker's rules at {src.rules} are version {engine.rules.version}, the "
