@@ -531,9 +531,11 @@ def diff(before: str, after: str | None, rules: Path, carts: Path | None,
 
 
 def _add_plugins() -> None:
+    from pricing.feeds.cli import feed
     from pricing.l10n.cli import i18n
 
     cli.add_command(i18n)
+    cli.add_command(feed)
 
 
 _add_plugins()

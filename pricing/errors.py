@@ -15,6 +15,7 @@ parse message text::
     ├── RulesError (ValueError)                 rule files do not load; ``problems`` lists all
     ├── CatalogError (ValueError)               a product catalog or PO file is unusable
     ├── RatesError (ValueError)                 a rates file or source is unusable
+    ├── FeedError (RuntimeError)                a feed run that cannot finish (a cluster fails)
     ├── NotFoundError (LookupError)
     │   ├── UnknownMarketError                  no market by that id / for that destination
     │   ├── UnknownShippingMethodError
@@ -35,6 +36,7 @@ __all__ = [
     "CatalogError",
     "CurrencyError",
     "CurrencyMismatchError",
+    "FeedError",
     "InvalidAmountError",
     "InvalidCodeError",
     "InvalidInputError",
@@ -275,6 +277,14 @@ class CatalogError(PricingError, ValueError):
 class RatesError(PricingError, ValueError):
     default_message = "the exchange rates are unusable"
     code = "invalid-rates"
+
+
+class FeedError(PricingError, RuntimeError):
+    """A feed run that cannot finish: its cluster failed or lost a partition for good. No feed
+    file was replaced."""
+
+    default_message = "the feed run failed; no feed was replaced"
+    code = "feed-failed"
 
 
 class NotFoundError(PricingError, LookupError):

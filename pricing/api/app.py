@@ -44,6 +44,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pricing.api.cache import DEFAULT_CACHE_BYTES, QuoteCache
+from pricing.api.feeds import feeds_router
 from pricing.api.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from pricing.api.metrics import Metrics
 from pricing.api.preview import add_preview, preview_enabled
@@ -390,7 +391,8 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
                max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, bench: bool = False,
                quote_cache: int = 4096, quote_cache_bytes: int = DEFAULT_CACHE_BYTES,
                body_timeout: float = DEFAULT_BODY_TIMEOUT,  # float-ok: seconds
-               preview: bool = True) -> FastAPI:
+               preview: bool = True,
+               feed_catalog: str | Path | None = None) -> FastAPI:
     """The FastAPI app over ``provider`` (or a bare engine, which then cannot reload).
 
     The app reads no environment variable: :func:`serve` and :func:`app_from_env` pass the
@@ -404,6 +406,8 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
     ``preview`` serves the preview page at ``/`` and ``/preview`` (:mod:`pricing.api.preview`).
     A ``quote_key`` (or a previous key) under 32 bytes raises
     :class:`~pricing.api.signing.WeakKeyError` (a ValueError): a short key is guessable.
+    ``feed_catalog`` is the catalog ``GET /v1/feeds`` reads (default: the one beside the
+    rules folder).
     """
     if isinstance(provider, Engine):
         provider = EngineProvider(provider)
@@ -702,6 +706,7 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
             return Response(b'{"ok":true}', media_type="application/json")
 
     add_preview(app, prov, page=preview)
+    app.include_router(feeds_router(prov, catalog=feed_catalog))
     return app
 
 
@@ -744,6 +749,7 @@ def _settings(environ: Mapping[str, str]) -> dict[str, Any]:
         "body_timeout": n(environ, "PRICING_BODY_TIMEOUT", DEFAULT_BODY_TIMEOUT, lo=0.1,
                           hi=3600, kind=float),  # float-ok: seconds
         "preview": preview_enabled(environ.get("PRICING_PREVIEW")),
+        "feed_catalog": environ.get("PRICING_FEED_CATALOG") or None,
     }
 
 

@@ -88,9 +88,10 @@ __all__ = [
 DOMAIN = "products"
 #: The product fields that are translated, in the order they appear in the PO files.
 FIELDS = ("title", "description")
-#: Columns of a product catalog (CSV header or JSON-lines keys); weight is in kilograms.
+#: Columns of a product catalog (CSV header or JSON-lines keys); weight is in kilograms. The
+#: last six are for channel feeds (pricing.feeds.catalog checks them); product text ignores them.
 COLUMNS = ("sku", "title", "description", "price", "currency", "hs_code", "origin", "category",
-           "weight")
+           "weight", "link", "image_link", "brand", "gtin", "condition", "availability")
 _REQUIRED = ("sku", "title", "price", "currency")
 _SKU = re.compile(r"[^\s|\x00-\x1f\x7f](?:[^|\x00-\x1f\x7f]{0,126}[^\s|\x00-\x1f\x7f])?")
 _CATEGORY = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
