@@ -2,8 +2,9 @@
 
 How it runs without a package index (about 30-60 s on a shared 2-core machine):
 
-1. the wheel is built from a copy of the source tree with this environment's setuptools
-   (setuptools' PEP 517 hook, no build isolation: isolation would download setuptools);
+1. the sdist is built from a copy of the source tree, and the wheel from the unpacked sdist,
+   as ``python -m build`` does, with this environment's setuptools (its PEP 517 hooks, no
+   build isolation: isolation would download setuptools);
 2. the engine's dependencies, as installed in this environment, are packed again as wheels
    (tests/wheelhouse.py), so that ``pip install --no-index --find-links`` resolves them from
    the wheel's own metadata, as it would from the index;
@@ -19,6 +20,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import zipfile
 from decimal import Decimal
 from email.parser import Parser
@@ -48,9 +50,16 @@ def _run(*cmd: str | Path, cwd: Path, env: dict[str, str] | None = None,
     return proc
 
 
+def _build(kind: str, src: Path, out: Path) -> tuple[Path, str]:
+    """``build_sdist`` or ``build_wheel`` of the project in ``src``: the file and the log."""
+    proc = _run(sys.executable, "-c", "import sys; from setuptools import build_meta as b; "
+                f"print(b.build_{kind}(sys.argv[1]))", out, cwd=src)
+    return out / proc.stdout.strip().splitlines()[-1], proc.stdout + proc.stderr
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """The wheel, and everything its build printed."""
+    """The wheel built from the sdist, and everything the two builds printed."""
     work = tmp_path_factory.mktemp("build")
     src = work / "src"
     src.mkdir()
@@ -61,10 +70,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
                             ignore=shutil.ignore_patterns("__pycache__", "_samples"))
         else:
             shutil.copy(source, src / name)
-    out = work / "dist"
-    proc = _run(sys.executable, "-c", "import sys; from setuptools import build_meta as b; "
-                "print(b.build_wheel(sys.argv[1]))", out, cwd=src)
-    return out / proc.stdout.strip().splitlines()[-1], proc.stdout + proc.stderr
+    sdist, sdist_log = _build("sdist", src, work / "dist")
+    with tarfile.open(sdist) as tar:
+        tar.extractall(work / "unpacked", filter="data")
+    (unpacked,) = (work / "unpacked").iterdir()
+    wheel, wheel_log = _build("wheel", unpacked, work / "dist")
+    return wheel, sdist_log + wheel_log
 
 
 @pytest.fixture(scope="module")
