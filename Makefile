@@ -11,12 +11,13 @@ $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: $(BIN)/activate pyproject.toml
-	$(BIN)/pip install --quiet -e .
+# Extras by role (pyproject.toml): `service` for the HTTP service, `dev` for the test suite.
+$(VENV)/.installed: $(BIN)/activate pyproject.toml setup.py
+	$(BIN)/pip install --quiet -e '.[service]'
 	touch $@
 
-$(VENV)/.installed-test: $(BIN)/activate pyproject.toml
-	$(BIN)/pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: $(BIN)/activate pyproject.toml setup.py
+	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
 serve: $(VENV)/.installed
@@ -34,4 +35,4 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_quote.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis

@@ -16,6 +16,7 @@ from pricing.errors import (
     InvalidAmountError,
     InvalidCodeError,
     InvalidInputError,
+    MissingExtraError,
     MissingRateError,
     NotFoundError,
     PricingError,
@@ -36,6 +37,7 @@ from pricing.money import Money, Rounding, allocate
 from pricing.quote import Charge, Item, Line, Quote, QuoteRequest
 from pricing.ratesources import RateHistory, bundled_history
 
+#: The release; pyproject.toml reads it from here (one place to bump).
 __version__ = "0.1.0"
 
 __all__ = [
@@ -52,6 +54,7 @@ __all__ = [
     "Item",
     "Line",
     "Market",
+    "MissingExtraError",
     "MissingRateError",
     "Money",
     "NotFoundError",

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -46,10 +46,11 @@ _CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 def _version() -> str:
-    try:
-        return version("pricing")
-    except PackageNotFoundError:  # pragma: no cover - run from a source tree not installed
-        return "unknown"
+    # pricing.__version__, not the metadata of a distribution called "pricing": that name on
+    # the package index is somebody else's project (ours is crossborder-pricing).
+    from pricing import __version__
+
+    return __version__
 
 
 def _version_message() -> str:
@@ -63,6 +64,7 @@ def _version_message() -> str:
     "Landed-cost quotes and market rules: what a shopper pays, in their currency and "
     f"language, and why. Version {_version()}."), epilog="""\b
 Examples:
+  pricing init my-shop-pricing            a rules repository from the samples, with CI
   pricing validate                        check the rules; every problem, file and key
   pricing quote --explain cart.json       what the shopper pays, and why, as a table
   pricing quote --date 2026-11-23 - < cart.json
@@ -106,6 +108,39 @@ def validate(path: str | None, fmt: str, warnings: bool) -> int:
 
     folder = find_rules(path, param="RULES_DIR")
     return run(folder, fmt=fmt, warnings=warnings)  # type: ignore[arg-type]
+
+
+# -- init ---------------------------------------------------------------------------------------
+
+@cli.command(short_help="Start a rules repository from the samples, with a CI workflow.",
+             epilog="""\b
+Examples:
+  pricing init my-shop-pricing     a new folder: rules/, locales/, catalog/, a CI workflow
+  pricing init                     the current folder (none of its files is overwritten)
+
+\b
+Writes rules/ (every sample market), locales/ (product text), catalog/products.csv and
+.github/workflows/pricing.yml (pricing validate on every push, pricing diff on every pull
+request). The service's labels come with the package. Exits 1 without writing anything when
+one of those files exists already.""")
+@click.argument("folder", required=False, default=".", metavar="[DIR]",
+                type=click.Path(file_okay=False, path_type=Path))
+def init(folder: Path) -> int:
+    """Write a rules repository a merchant can start from into DIR (default: here)."""
+    from pricing.scaffold import WORKFLOW, init_repository
+
+    try:
+        made = init_repository(folder)
+    except PricingError as e:
+        raise report(e) from None
+    o = out()
+    markets = sum(1 for f in made.files if f.parts[:2] == ("rules", "markets"))
+    o.line(f"ok: wrote {len(made.files)} files to {folder}: rules/ ({markets} sample markets), "
+           f"locales/, catalog/, {WORKFLOW}")
+    o.note("next: check each market's facts before production (they are samples), then "
+           f"`pricing validate {folder / 'rules'}` and "
+           f"`pricing serve --rules {folder / 'rules'}`")
+    return 0
 
 
 # -- quote --------------------------------------------------------------------------------------
@@ -373,6 +408,14 @@ def _port_free(host: str, port: int) -> str | None:
     return None
 
 
+def _needs_service(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    # Eager, so that an engine installed without the web stack says so before anything else.
+    from pricing.extras import missing_extra
+
+    if (error := missing_extra("service", feature="pricing serve")) is not None:
+        raise report(error)
+
+
 @cli.command(short_help='Run the HTTP service.', epilog="""\b
 Examples:
   pricing serve                                   http://127.0.0.1:8000, bundled rates
@@ -381,7 +424,10 @@ Examples:
 
 \b
 Endpoints, settings (PRICING_QUOTE_KEY, PRICING_ADMIN_TOKEN, ...) and error formats:
-docs/service.md. Edits to the rules are picked up while it runs.""")
+docs/service.md. Edits to the rules are picked up while it runs. Needs the service extra:
+pip install 'crossborder-pricing[service]'.""")
+@click.option("--check-service-extra", is_eager=True, expose_value=False, hidden=True,
+              is_flag=True, callback=_needs_service)
 @rules_option
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0: every interface).")

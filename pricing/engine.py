@@ -84,9 +84,12 @@ class Engine:
                        locales: str | Path | None = None) -> Engine:
         """Load rules from ``path``, with the bundled rates unless ``rates`` (a table or a
         file) and the product catalogs of ``locales`` (default: a ``locales/`` folder beside
-        the rules folder, when there is one)."""
+        the rules folder, when there is one).
+
+        Charge names and delivery times are in the shopper's language: the labels of
+        ``locales`` where it translates them, else the ones the package ships."""
         from pricing.l10n.catalogs import load_catalogs
-        from pricing.l10n.labels import load_labels
+        from pricing.l10n.labels import load_labels, shipped_labels
 
         table = load_rates_file(rates) if isinstance(rates, str | Path) else rates
         rules = load_rules(path)
@@ -94,7 +97,9 @@ class Engine:
             beside = Path(path).resolve().parent / "locales"
             locales = beside if beside.is_dir() else None
         catalog = load_catalogs(locales, rules=rules) if locales is not None else None
-        labels = load_labels(locales) if locales is not None else None
+        labels = shipped_labels()
+        if locales is not None:
+            labels = load_labels(locales).over(labels)
         return cls(rules, rates=table, catalog=catalog, labels=labels)
 
     def with_rules(self, rules: RuleSet, *, rates: RateTable | None = None,

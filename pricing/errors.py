@@ -21,9 +21,10 @@ parse message text::
     │   ├── UnknownShippingMethodError
     │   ├── UnknownProductError
     │   └── MissingRateError                    no exchange rate for a currency pair
-    └── QuoteRefusedError (ValueError)
-        ├── RestrictedItemError                 an item the market forbids
-        └── ShippingError                       no shipping possible (too heavy, ...)
+    ├── QuoteRefusedError (ValueError)
+    │   ├── RestrictedItemError                 an item the market forbids
+    │   └── ShippingError                       no shipping possible (too heavy, ...)
+    └── MissingExtraError (ImportError)         a feature's optional dependencies are missing
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ __all__ = [
     "InvalidAmountError",
     "InvalidCodeError",
     "InvalidInputError",
+    "MissingExtraError",
     "MissingRateError",
     "NotFoundError",
     "PricingError",
@@ -325,3 +327,13 @@ class RestrictedItemError(QuoteRefusedError):
 class ShippingError(QuoteRefusedError):
     default_message = "no shipping is possible for this cart"
     code = "shipping-impossible"
+
+
+class MissingExtraError(PricingError, ImportError):
+    """A feature needs an optional part of the package (an "extra") that is not installed.
+
+    ``field`` is the extra, ``value`` the modules missing, ``expected`` the pip command.
+    """
+
+    default_message = "an optional dependency is not installed"
+    code = "missing-extra"

@@ -532,7 +532,9 @@ def _forex_python_fetch(base: str) -> Mapping[str, object]:
     try:
         from forex_python.converter import CurrencyRates  # type: ignore[import-not-found]
     except ImportError:
-        raise RatesError("live rates need the live-rates extra: pip install 'pricing[live-rates]'"
+        from pricing.extras import install_hint
+
+        raise RatesError(f"live rates need the live-rates extra: {install_hint('live-rates')}"
                          ) from None
     rates = CurrencyRates(force_decimal=True).get_rates(base)
     return {k: str(v) for k, v in rates.items()}

@@ -4,8 +4,8 @@ For checkout teams' own property tests and for ours. Every strategy builds reque
 shape of :class:`~pricing.quote.QuoteRequestModel` (plain dicts, so the same request can go to
 ``Engine.quote`` or be POSTed to the HTTP service) and only requests the engine accepts for the
 rule set given: regions where taxes need one, known currencies, carts within every shipping
-method's weight limit, no restricted goods unless asked for. Needs the ``test`` extra
-(``pip install 'pricing[test]'``)::
+method's weight limit, no restricted goods unless asked for. Needs the ``testing`` extra
+(``pip install 'crossborder-pricing[testing]'``)::
 
     from datetime import date
 
@@ -35,8 +35,12 @@ from __future__ import annotations
 try:
     from hypothesis import strategies as st
     from hypothesis.errors import InvalidArgument
-except ImportError:  # the test extra is optional; say how to get it
-    raise ImportError("pricing.testing needs hypothesis: pip install 'pricing[test]'") from None
+except ImportError:  # the testing extra is optional: a MissingExtraError says how to get it
+    from pricing.extras import missing_extra
+
+    if (error := missing_extra("testing", feature="pricing.testing")) is not None:
+        raise error from None
+    raise
 
 import re
 from collections.abc import Callable, Mapping, Sequence

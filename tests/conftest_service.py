@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from prometheus_client.parser import text_string_to_metric_families
 
 from pricing.api.server import ServerLimits, uvicorn_config
 
@@ -86,3 +87,9 @@ def cart(market: str = "de", **extra: Any) -> dict[str, Any]:
         item("BOOK", "12.50", hs_code="490199", category="books"),
         item("MUG", "9.90", qty=3, weight={"value": "350", "unit": "g"}),
     ], **extra}
+
+
+def scrape(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    """A /metrics page, parsed by prometheus_client: {(sample name, labels): value}."""
+    return {(s.name, frozenset(s.labels.items())): s.value
+            for family in text_string_to_metric_families(text) for s in family.samples}

@@ -44,7 +44,7 @@ def _missing() -> str | None:
     try:
         import selenium  # noqa: F401
     except ImportError:
-        return "the selenium package is not installed (pip install -e '.[test]')"
+        return "the selenium package is not installed (pip install -e '.[dev]')"
     for path, package in ((CHROMIUM, "chromium"), (DRIVER, "chromium-driver")):
         if not (Path(path).is_file() and os.access(path, os.X_OK)):
             return f"{path} not found (apt-get install -y {package})"

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument, NoSuchExample
 from market_rates import with_round_rates, write_rates_csv
 
-from pricing import Engine, Quote, RestrictedItemError, load_rules
+from pricing import Engine, MissingExtraError, Quote, RestrictedItemError, load_rules
 from pricing.fx import bundled_rates
 from pricing.money import precision
 from pricing.testing import (
@@ -58,9 +58,11 @@ def test_import_without_hypothesis_says_how_to_install(monkeypatch: pytest.Monke
     monkeypatch.delitem(sys.modules, "pricing.testing")
     for name in [m for m in sys.modules if m == "hypothesis" or m.startswith("hypothesis.")]:
         monkeypatch.setitem(sys.modules, name, None)
-    with pytest.raises(ImportError, match=re.escape(
-            "pricing.testing needs hypothesis: pip install 'pricing[test]'")):
+    with pytest.raises(MissingExtraError, match=re.escape(
+            "pricing.testing needs the 'testing' extra, which is not installed (missing: "
+            "hypothesis); install it with: pip install 'crossborder-pricing[testing]'")) as e:
         importlib.import_module("pricing.testing")
+    assert isinstance(e.value, ImportError) and e.value.field == "testing"
 
 
 # -- scalar strategies -----------------------------------------------------------------------

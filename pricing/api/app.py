@@ -45,8 +45,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pricing.api.cache import DEFAULT_CACHE_BYTES, QuoteCache
 from pricing.api.feeds import feeds_router
-from pricing.api.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
-from pricing.api.metrics import Metrics
+from pricing.api.metrics import MULTIPROC_ENV, Metrics, worker_metrics_dir
 from pricing.api.preview import add_preview, preview_enabled
 from pricing.api.problems import (
     PROBLEM_MEDIA_TYPE,
@@ -395,19 +394,21 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
                feed_catalog: str | Path | None = None) -> FastAPI:
     """The FastAPI app over ``provider`` (or a bare engine, which then cannot reload).
 
-    The app reads no environment variable: :func:`serve` and :func:`app_from_env` pass the
-    ``PRICING_*`` settings in. ``quote_key`` signs quotes (``previous_quote_keys``, comma
-    separated, still verify); without one a random per-process key is made and a warning
-    logged. ``admin_token`` enables ``POST /v1/admin/reload``. ``clock`` (Unix seconds) dates
-    signatures, so tests can move time. ``watch_interval`` polls the rule files (None: off).
-    ``bench`` adds ``POST /bench/validate-only`` for bench/bench_http.py. ``quote_cache`` is
-    how many recent quotes :class:`QuoteCache` keeps (0: none), ``quote_cache_bytes`` how
-    much memory they may hold. ``body_timeout`` closes a request whose body stops arriving.
-    ``preview`` serves the preview page at ``/`` and ``/preview`` (:mod:`pricing.api.preview`).
-    A ``quote_key`` (or a previous key) under 32 bytes raises
-    :class:`~pricing.api.signing.WeakKeyError` (a ValueError): a short key is guessable.
-    ``feed_catalog`` is the catalog ``GET /v1/feeds`` reads (default: the one beside the
-    rules folder).
+    The app reads no ``PRICING_*`` variable: :func:`serve` and :func:`app_from_env` pass the
+    settings in (its metrics follow prometheus_client's ``PROMETHEUS_MULTIPROC_DIR``, which
+    :func:`serve` sets for several workers; see :mod:`pricing.api.metrics`). ``quote_key`` signs
+    quotes (``previous_quote_keys``, comma separated, still verify); without one a random
+    per-process key is made and a warning logged. ``admin_token`` enables
+    ``POST /v1/admin/reload``. ``clock`` (Unix seconds) dates signatures, so tests can move
+    time. ``watch_interval``: the watcher reloads the rules once their files have been quiet
+    that many seconds after a change (None: no watcher). ``bench`` adds
+    ``POST /bench/validate-only`` for bench/bench_http.py. ``quote_cache`` is how many recent
+    quotes :class:`QuoteCache` keeps (0: none), ``quote_cache_bytes`` how much memory they may
+    hold. ``body_timeout`` closes a request whose body stops arriving. ``preview`` serves the
+    preview page at ``/`` and ``/preview`` (:mod:`pricing.api.preview`). A ``quote_key`` (or a
+    previous key) under 32 bytes raises :class:`~pricing.api.signing.WeakKeyError` (a
+    ValueError): a short key is guessable. ``feed_catalog`` is the catalog ``GET /v1/feeds``
+    reads (default: the one beside the rules folder).
     """
     if isinstance(provider, Engine):
         provider = EngineProvider(provider)
@@ -416,13 +417,15 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
     if signer.generated:
         log.warning("PRICING_QUOTE_KEY is not set: signing quotes with a random key for this "
                     "process only; tokens will not verify after a restart or on another worker")
-    metrics = Metrics()
+    metrics = Metrics(clock=clock)
     cache = QuoteCache(quote_cache, max_bytes=quote_cache_bytes)
     metrics.set_rules_version(prov.engine.rules.version)
+    metrics.set_rates(prov.engine.rates.as_of)
 
     def on_reload(result: ReloadResult) -> None:
-        metrics.count_reload(result.outcome)
+        metrics.count_reload(result.outcome, problems=len(result.errors))
         metrics.set_rules_version(result.rules_version)
+        metrics.set_rates(prov.engine.rates.as_of)
 
     prov.subscribe(on_reload)
 
@@ -506,6 +509,7 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
         one member added at the end: `signature` = `{token, expires_at}`. An unknown market,
         currency or shipping method named in the body is a 422 naming the field.
         """
+        start = time.perf_counter()
         engine = prov.engine
         day = engine.today()
         content_type = request.headers.get("content-type")
@@ -535,7 +539,7 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
         iat = math.floor(clock())
         payload = {**base, "iat": iat, "exp": iat + engine.rules.shop.quote_ttl_seconds}
         signature = {"token": signer.sign(payload), "expires_at": expires_at(payload["exp"])}
-        metrics.count_quote(market)
+        metrics.observe_quote(market, seconds=time.perf_counter() - start)
         # Byte for byte render({**quote.to_dict(), "signature": signature}).
         return Response(head + b',"signature":' + render(signature) + b"}",
                         media_type="application/json")
@@ -662,9 +666,14 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
         })
 
     @app.get("/metrics", tags=["operations"], response_class=Response)
-    async def get_metrics() -> Response:
-        """Prometheus text format: requests, latency by route, quotes by market, reloads."""
-        return Response(metrics.render(), media_type=METRICS_CONTENT_TYPE)
+    async def get_metrics(request: Request) -> Response:
+        """Prometheus text format (OpenMetrics when asked for): requests and quotes with their
+        latency, reloads, rules version, rates age, process; every worker's, added up."""
+        metrics.set_rates(prov.engine.rates.as_of)  # live rates swap tables between reloads
+        # Off the event loop: a scrape of a service that quoted every market takes ~50 ms.
+        body, content_type = await run_in_threadpool(metrics.render,
+                                                     request.headers.get("accept"))
+        return Response(body, media_type=content_type)
 
     @app.post("/v1/admin/reload", tags=["operations"], response_class=Response, responses={
         401: {"model": ProblemModel, "description": "No bearer token"},
@@ -868,7 +877,11 @@ def serve(*, rules: str | Path = "rules", host: str = "127.0.0.1", port: int = 8
                            "PRICING_WATCH_INTERVAL": str(settings["watch_interval"] or 0)})
         config = uvicorn_config("pricing.api.app:app_from_env", limits=limits, factory=True,
                                 workers=workers, **common)
-        _run_workers(config)
+        # The workers add up their metrics through files in one directory (prometheus_client's
+        # multi-process mode), so that a scrape answered by any of them counts them all.
+        with worker_metrics_dir(env) as metrics_dir:
+            os.environ[MULTIPROC_ENV] = metrics_dir
+            _run_workers(config)
         return 0
     app = create_app(provider, **settings)
     server = uvicorn.Server(uvicorn_config(app, limits=limits, **common))

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal
 
+from pricing.api.watcher import RulesWatcher
 from pricing.engine import Engine
 from pricing.errors import RatesError, RulesError
 from pricing.fx import LiveRates, RateTable, load_rates_file
@@ -75,7 +76,7 @@ class EngineProvider:
         self._last: ReloadResult | None = None
         self._listeners: list[Callable[[ReloadResult], None]] = []
         self._stop = threading.Event()
-        self._watcher: threading.Thread | None = None
+        self._watcher: RulesWatcher | None = None
         self._fingerprint = self.fingerprint()
 
     @classmethod
@@ -86,7 +87,8 @@ class EngineProvider:
         provider_fp = _fingerprint(Path(rules_dir), Path(rates_file) if rates_file else None)
         engine = Engine.from_directory(rules_dir, rates=rates, locales=locales)
         provider = cls(engine, rules_dir=rules_dir, rates_file=rates_file)
-        # The files as they were *before* loading: an edit racing the load is seen next poll.
+        # The files as they were *before* loading: an edit racing the load is seen when the
+        # watcher starts.
         provider._fingerprint = provider_fp
         return provider
 
@@ -197,37 +199,25 @@ class EngineProvider:
         return t
 
     def watch(self, *, interval: float = 1.0) -> None:
-        """Poll the rule files every ``interval`` seconds and reload when their content changes."""
-        if self.rules_dir is None or (self._watcher is not None and self._watcher.is_alive()):
+        """Reload when the rule files (or the rates file) change, once they have been quiet
+        for ``interval`` seconds: the operating system reports changes
+        (:class:`~pricing.api.watcher.RulesWatcher`), the files are not re-read until then."""
+        if self.rules_dir is None or (self._watcher is not None and self._watcher.running):
             return
         self._stop.clear()
-        self._watcher = threading.Thread(target=self._watch, args=(interval,),
-                                         name="pricing-rules-watcher", daemon=True)
+        self._watcher = RulesWatcher(self.rules_dir, lambda _: self.reload(trigger="watch"),
+                                     rates_file=self.rates_file, settle=interval)
         self._watcher.start()
+        # An edit made between loading and watching: the one time the files are read to look.
+        if self.fingerprint() != self._fingerprint:
+            self.reload_in_background(trigger="watch")
 
     def stop_watching(self) -> None:
+        """Stop the watcher (and the live-rates refresh)."""
         self._stop.set()
         if self._watcher is not None:
-            self._watcher.join(timeout=5)
+            self._watcher.stop()
             self._watcher = None
-
-    def _watch(self, interval: float) -> None:
-        # A change is reloaded once the files have stayed the same for one interval: an
-        # editor (or `cp`) writing a file in place is seen half-written by a poll that lands
-        # mid-write, and reloading that would report problems the finished edit does not have.
-        pending: str | None = None
-        while not self._stop.wait(interval):
-            try:
-                fp = self.fingerprint()
-                if fp == self._fingerprint:
-                    pending = None
-                elif fp == pending:
-                    self.reload(trigger="watch")
-                    pending = None
-                else:
-                    pending = fp
-            except Exception:  # pragma: no cover - keep watching whatever happens
-                log.exception("rules watcher error")
 
 
 def _fingerprint(rules_dir: Path, rates_file: Path | None) -> str:

@@ -16,8 +16,8 @@ Lookups follow the fallback chain of :func:`~pricing.l10n.formatting.fallback_ch
 A broken PO file is reported with its file and line, and only that file is left out:
 :func:`load_catalogs` collects the errors in ``.errors`` and loads every other file.
 
->>> from pathlib import Path
->>> cat = load_catalogs(Path(__file__).parents[2] / "locales")
+>>> from pricing.resources import sample_dir
+>>> cat = load_catalogs(sample_dir("locales"))
 >>> cat.title("TEE-ORG-WHT-M", "de_CH")
 ('Bio-T-Shirt aus Baumwolle, Weiß, Größe M', 'de')
 >>> cat.title("TEE-ORG-WHT-M", "mn_MN", default="ja_JP")   # no Mongolian text
@@ -842,7 +842,8 @@ class ProductCatalog:
         """The product's title for ``locale`` (``default``: the market's default locale), with
         the locale it was found in.
 
-        >>> cat = load_catalogs(Path(__file__).parents[2] / "locales")
+        >>> from pricing.resources import sample_dir
+        >>> cat = load_catalogs(sample_dir("locales"))
         >>> cat.title("BOOK-DE-COOK", "fr_CA", default="en_CA")
         ('Cuisine allemande du quotidien (relié)', 'fr')
         """

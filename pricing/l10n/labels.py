@@ -27,6 +27,7 @@ from __future__ import annotations
 import gettext
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -44,6 +45,7 @@ from pricing.l10n.catalogs import (
     write_po_file,
 )
 from pricing.l10n.formatting import fallback_chain, format_days_ahead, format_item_count
+from pricing.resources import sample_dir
 
 __all__ = [
     "DOMAIN",
@@ -54,6 +56,7 @@ __all__ = [
     "default_locales_dir",
     "label_template",
     "load_labels",
+    "shipped_labels",
     "write_labels_template",
 ]
 
@@ -106,12 +109,13 @@ SOURCE_LOCALE = "en"
 
 
 def default_locales_dir() -> Path:
-    """The ``locales`` folder of the source tree this package runs from."""
-    return Path(__file__).resolve().parents[2] / "locales"
+    """The ``locales`` folder the package ships: the installed package's own copy, or the
+    source tree's folder in a checkout (:func:`pricing.resources.sample_dir`)."""
+    return sample_dir("locales")
 
 
 #: The languages the service ships labels for (English is the source): every folder of the
-#: source tree's ``locales/`` with a ``labels.po``, so a new language counts once its file is
+#: shipped ``locales/`` with a ``labels.po``, so a new language counts once its file is
 #: there (the tests check each one loads complete, with its language's plural forms).
 LANGUAGES: tuple[str, ...] = tuple(sorted(
     p.parent.parent.name for p in default_locales_dir().glob(f"*/LC_MESSAGES/{DOMAIN}.po")))
@@ -172,6 +176,20 @@ class Labels:
     def locales(self) -> tuple[str, ...]:
         """The languages with a labels PO file that loaded."""
         return tuple(sorted(self._languages))
+
+    def over(self, fallback: Labels) -> Labels:
+        """These labels, with ``fallback``'s languages where these have none.
+
+        A merchant's ``locales/`` folder may translate the labels of a few languages its own
+        way; the package's labels (:func:`shipped_labels`) serve every other language.
+
+        >>> mine = load_labels(languages=["de"])
+        >>> mine.over(load_labels(languages=["fr"])).locales
+        ('de', 'fr')
+        """
+        languages = {**fallback._languages, **self._languages}
+        files = {**fallback._files, **self._files}
+        return Labels(languages, files=files, errors=self.errors)
 
     def lookup(self, msgid: str, locale: str, *, default: str | None = None) -> tuple[str, str]:
         """``msgid`` translated for ``locale``, and the locale it was found in. A msgid that is
@@ -275,6 +293,12 @@ def _rule(expr: str) -> Callable[[int], int]:
     # The C expression of a Plural-Forms header, compiled by the standard library's gettext
     # (the same code GNUTranslations uses); it accepts only C arithmetic on n.
     return gettext.c2py(expr)
+
+
+@lru_cache(maxsize=1)
+def shipped_labels() -> Labels:
+    """The labels the package ships, in every language of :data:`LANGUAGES` (loaded once)."""
+    return load_labels(default_locales_dir())
 
 
 def load_labels(locales_dir: str | Path | None = None, *,
