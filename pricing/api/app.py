@@ -30,10 +30,11 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, MutableMapping
 from contextlib import asynccontextmanager
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -62,7 +63,7 @@ from pricing.api.signing import (
     request_digest,
     verify_token,
 )
-from pricing.codes import normalize_locale
+from pricing.codes import normalize_locale, parse_day
 from pricing.engine import Engine
 from pricing.errors import PricingError
 from pricing.fx import LiveRates
@@ -221,6 +222,12 @@ def _problem_response(request: Request, body: dict[str, Any],
         body["request_id"] = rid
     return Response(render(body), status_code=body["status"], media_type=PROBLEM_MEDIA_TYPE,
                     headers=dict(headers) if headers else None)
+
+
+#: ``?date=YYYY-MM-DD`` of the market endpoints: the day whose rates and regimes are shown.
+_DATE_QUERY = Query(alias="date", max_length=10, json_schema_extra={"format": "date"},
+                    description="The day whose rates and thresholds to show, YYYY-MM-DD "
+                                "(default: today)")
 
 
 def _json(data: Any, status: int = 200) -> Response:
@@ -506,25 +513,45 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
 
     # -- markets, products, rates --
 
+    markets_bodies: dict[tuple[str, date], bytes] = {}
+
     @app.get("/v1/markets", tags=["markets"], response_class=Response,
              responses={200: {"description": "Every market", "content": {"application/json": {
-                 "example": {"rules_version": "1617b0fd64d6", "markets": [{"id": "de",
-                                                                          "...": "..."}]}}}}})
-    async def list_markets() -> Response:
-        """Every market of the rules in use, with the rules version."""
-        rules = prov.engine.rules
-        return _json({"rules_version": rules.version,
-                      "markets": [m.summary() for m in rules.markets.values()]})
+                 "example": {"rules_version": "1617b0fd64d6", "date": "2026-11-29",
+                             "markets": [{"id": "de", "...": "..."}]}}}},
+                 422: _PROBLEMS[422]})
+    async def list_markets(on: Annotated[str | None, _DATE_QUERY] = None) -> Response:
+        """Every market of the rules in use on the day (default: today): currency, tax rates,
+        thresholds, valuation and sources (`Market.summary`, docs/service.md)."""
+        engine = prov.engine
+        day = parse_day(on, field="query.date") if on is not None else engine.today()
+        # ~20 ms to build for 100 markets, the same for every request of a rules version and
+        # day: kept rendered for the few days asked (a reload brings a new version).
+        key = (engine.rules.version, day)
+        body = markets_bodies.get(key)
+        if body is None:
+            if len(markets_bodies) >= 8:
+                markets_bodies.clear()
+            body = markets_bodies[key] = render({
+                "rules_version": engine.rules.version, "date": day.isoformat(),
+                "markets": [m.summary(on=day) for m in engine.rules.markets.values()]})
+        return Response(body, media_type="application/json")
 
     @app.get("/v1/markets/{market_id}", tags=["markets"], response_class=Response,
              responses={200: {"description": "One market", "content": {"application/json": {
                  "example": {"id": "de", "name": "Germany", "countries": ["DE"],
                              "currency": "EUR", "...": "...",
-                             "rules_version": "1617b0fd64d6"}}}}, **_NOT_FOUND})
-    async def get_market(market_id: str) -> Response:
-        """One market's summary; 404 with a "did you mean" suggestion when there is none."""
-        rules = prov.engine.rules
-        return _json({**rules.market(market_id).summary(), "rules_version": rules.version})
+                             "rules_version": "1617b0fd64d6", "date": "2026-11-29"}}}},
+                 **_NOT_FOUND, 422: _PROBLEMS[422]})
+    async def get_market(market_id: str,
+                         on: Annotated[str | None, _DATE_QUERY] = None) -> Response:
+        """One market's summary on the day (default: today); 404 with a "did you mean"
+        suggestion when there is none."""
+        engine = prov.engine
+        market = engine.rules.market(market_id)
+        day = parse_day(on, field="query.date") if on is not None else engine.today()
+        return _json({**market.summary(on=day), "rules_version": engine.rules.version,
+                      "date": day.isoformat()})
 
     @app.get("/v1/products/{sku}", tags=["products"], response_class=Response,
              responses={200: {"description": "The product's text in the locale", "content": {
