@@ -525,8 +525,9 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
         thresholds, valuation and sources (`Market.summary`, docs/service.md)."""
         engine = prov.engine
         day = parse_day(on, field="query.date") if on is not None else engine.today()
-        # ~20 ms to build for 100 markets, the same for every request of a rules version and
-        # day: kept rendered for the few days asked (a reload brings a new version).
+        # The same for every request of a rules version and day, and building it costs about
+        # four times sending it (bench/bench_markets.py): kept rendered for the last few days
+        # asked (a reload brings a new version, so a new key).
         key = (engine.rules.version, day)
         body = markets_bodies.get(key)
         if body is None:
