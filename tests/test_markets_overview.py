@@ -252,6 +252,24 @@ def test_rule_text_cannot_break_the_table_or_inject_html(rows):
     assert cell.count(" | ") == 10  # eleven cells, none split by the name
 
 
+def test_every_regime_test_and_duty_form_is_said(rows):
+    """Tests no bundled market combines: a region, origins, a valuation factor, a per-item
+    strict limit with shipping counted, and a duty rate less a deduction (Brazil's Remessa
+    Conforme, commented out in br.toml)."""
+    regime = {**rows["br"]["regimes"][0], "id": "x", "name": "X", "regions": ["BR-SP"],
+              "ship_from": ["US"], "origin_in": ["US"], "origin_not_in": ["CN"],
+              "max_value": {"amount": "50.00", "currency": "USD"}, "inclusive": False,
+              "value_basis": "item", "include_shipping": True, "valuation_factor": "0.6",
+              "duty": "rate", "duty_rate": "0.60",
+              "duty_deduction": {"amount": "20.00", "currency": "USD"}, "to": "2027-12-31"}
+    text = render_markdown([{**rows["br"], "regimes": [regime]}], on=CHECKED)
+    assert ("  - `x` X. To BR-SP, from US, goods made in US, no goods made in CN, each item's "
+            "value incl. shipping at 0.6 of the price < 50.00 USD: tax at import, duty 60 % of "
+            "the customs value less 20.00 USD; until 2027-12-31.") in text.splitlines()
+    assert ("| to BR-SP, from US, goods made in US, no goods made in CN < 50.00 USD per item: "
+            "tax at import, duty 60 % of the customs value less 20.00 USD |") in text
+
+
 def test_percent_is_exact():
     assert [percent(r) for r in ("0.19", "0.255", "0.0725", "0.10", "1", "0")] == [
         "19 %", "25.5 %", "7.25 %", "10 %", "100 %", "0 %"]
