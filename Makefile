@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test lint validate bench clean
+.PHONY: serve test lint validate docs bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: $(VENV)/.installed-test
 
 validate: $(VENV)/.installed
 	$(BIN)/pricing validate rules
+
+# docs/markets.md is generated from the rule files; the test suite fails while it is stale.
+docs: $(VENV)/.installed
+	$(BIN)/pricing markets doc --output docs/markets.md
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_quote.py

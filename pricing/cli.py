@@ -71,6 +71,7 @@ Examples:
   pricing rates update --from ecb --output rates.json
   pricing serve --rates rates.json --port 8000
   pricing i18n check                      translation coverage per market
+  pricing markets doc --output docs/markets.md   every market as a table (docs)
   pricing diff --before main --after HEAD what a rule edit does to every market
 
 \b
@@ -579,9 +580,11 @@ def diff(before: str, after: str | None, rules: Path, carts: Path | None,
 def _add_plugins() -> None:
     from pricing.feeds.cli import feed
     from pricing.l10n.cli import i18n
+    from pricing.markets.cli import markets
 
     cli.add_command(i18n)
     cli.add_command(feed)
+    cli.add_command(markets)
 
 
 _add_plugins()

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 from functools import lru_cache
 
 import pycountry
 from babel import Locale, UnknownLocaleError
 
-from pricing.errors import CurrencyError, InvalidCodeError, did_you_mean
+from pricing.errors import CurrencyError, InvalidCodeError, RequestError, did_you_mean
 
 __all__ = [
     "all_countries",
@@ -34,9 +35,11 @@ __all__ = [
     "normalize_hs_code",
     "normalize_locale",
     "normalize_region",
+    "parse_day",
 ]
 
 _HS_SEPARATORS = re.compile(r"[.\s]")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _HS = re.compile(r"[0-9]{2,10}")
 
 
@@ -230,3 +233,22 @@ def _normalize_locale(tag: object, *, field: str = "locale") -> str:
     except (UnknownLocaleError, ValueError, TypeError):
         raise InvalidCodeError(f"unknown locale {tag!r}", field=field, value=tag,
                                expected="a CLDR locale such as en, fr_CA, zh_Hans") from None
+
+
+def parse_day(text: object, *, field: str = "date") -> date:
+    """A day as people and query strings write it, YYYY-MM-DD; a :class:`RequestError` naming
+    ``field`` otherwise (``date.fromisoformat`` alone would also take ``20261129``).
+
+    >>> parse_day("2026-11-29")
+    datetime.date(2026, 11, 29)
+    >>> parse_day("2026-02-30", field="query.date")
+    Traceback (most recent call last):
+    pricing.errors.RequestError: query.date: expected a day as YYYY-MM-DD; found '2026-02-30'
+    """
+    if isinstance(text, str) and _DAY.fullmatch(text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    raise RequestError(f"{field}: expected a day as YYYY-MM-DD; found {text!r}", field=field,
+                       value=text, expected="YYYY-MM-DD, e.g. 2026-11-23")

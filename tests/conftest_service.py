@@ -64,12 +64,12 @@ class Server:
         self.sock.close()
 
 
-def copy_rules(target: Path) -> Path:
-    """shop.toml, zones/ and the de and gb markets: a rule set no one else is editing."""
+def copy_rules(target: Path, markets: tuple[str, ...] = ("de", "gb")) -> Path:
+    """shop.toml, zones/ and the ``markets`` (de and gb): a rule set no one else is editing."""
     (target / "markets").mkdir(parents=True)
     shutil.copy(RULES / "shop.toml", target / "shop.toml")
     shutil.copytree(RULES / "zones", target / "zones")
-    for market in ("de", "gb"):
+    for market in markets:
         shutil.copy(RULES / "markets" / f"{market}.toml", target / "markets" / f"{market}.toml")
     return target
 

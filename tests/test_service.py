@@ -154,9 +154,9 @@ def test_markets(client, module_engine):
     data = client.get("/v1/markets").json()
     assert data["rules_version"] == module_engine.rules.version
     assert [m["id"] for m in data["markets"]] == ["de", "gb"]
-    de = client.get("/v1/markets/de").json()
-    assert de == {**module_engine.rules.markets["de"].summary(),
-                  "rules_version": module_engine.rules.version}
+    de = client.get("/v1/markets/de", params={"date": DAY}).json()
+    assert de == {**module_engine.rules.markets["de"].summary(on=DAY_OBJ),
+                  "rules_version": module_engine.rules.version, "date": DAY}
 
 
 def test_unknown_market_in_the_path_is_404_with_a_suggestion(client):

@@ -32,6 +32,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Mapping, MutableMapping
 from contextlib import asynccontextmanager
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -65,7 +66,7 @@ from pricing.api.signing import (
     request_digest,
     verify_token,
 )
-from pricing.codes import normalize_locale
+from pricing.codes import normalize_locale, parse_day
 from pricing.engine import Engine
 from pricing.errors import PricingError, clip, clip_text
 from pricing.fx import LiveRates
@@ -262,6 +263,11 @@ def _places(errors: Any) -> list[dict[str, Any]]:
             place["key"] = clip_text(place["key"])
         out.append(place)
     return out
+
+#: ``?date=YYYY-MM-DD`` of the market endpoints: the day whose rates and regimes are shown.
+_DATE_QUERY = Query(alias="date", max_length=10, json_schema_extra={"format": "date"},
+                    description="The day whose rates and thresholds to show, YYYY-MM-DD "
+                                "(default: today)")
 
 
 def _json(data: Any, status: int = 200) -> Response:
@@ -566,27 +572,48 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
 
     # -- markets, products, rates --
 
+    markets_bodies: dict[tuple[str, date], bytes] = {}
+
     @app.get("/v1/markets", tags=["markets"], response_class=Response,
              responses={200: {"description": "Every market", "content": {"application/json": {
-                 "example": {"rules_version": "1617b0fd64d6", "markets": [{"id": "de",
-                                                                          "...": "..."}]}}}}})
-    async def list_markets() -> Response:
-        """Every market of the rules in use, with the rules version."""
-        rules = prov.engine.rules
-        return _json({"rules_version": rules.version,
-                      "markets": [m.summary() for m in rules.markets.values()]})
+                 "example": {"rules_version": "1617b0fd64d6", "date": "2026-11-29",
+                             "markets": [{"id": "de", "...": "..."}]}}}},
+                 422: _PROBLEMS[422]})
+    async def list_markets(on: Annotated[str | None, _DATE_QUERY] = None) -> Response:
+        """Every market of the rules in use on the day (default: today): currency, tax rates,
+        thresholds, valuation and sources (`Market.summary`, docs/service.md)."""
+        engine = prov.engine
+        day = parse_day(on, field="query.date") if on is not None else engine.today()
+        # The same for every request of a rules version and day, and building it costs about
+        # four times sending it (bench/bench_markets.py): kept rendered for the last few days
+        # asked (a reload brings a new version, so a new key).
+        key = (engine.rules.version, day)
+        body = markets_bodies.get(key)
+        if body is None:
+            if len(markets_bodies) >= 8:
+                markets_bodies.clear()
+            body = markets_bodies[key] = render({
+                "rules_version": engine.rules.version, "date": day.isoformat(),
+                "markets": [m.summary(on=day) for m in engine.rules.markets.values()]})
+        return Response(body, media_type="application/json")
 
     @app.get("/v1/markets/{market_id}", tags=["markets"], response_class=Response,
              responses={200: {"description": "One market", "content": {"application/json": {
                  "example": {"id": "de", "name": "Germany", "countries": ["DE"],
                              "currency": "EUR", "...": "...",
-                             "rules_version": "1617b0fd64d6"}}}}, **_NOT_FOUND})
-    async def get_market(market_id: str) -> Response:
-        """One market's summary; 404 with a "did you mean" suggestion when there is none."""
-        rules = prov.engine.rules
-        found = rules.market(market_id.lower() if market_id.lower() in rules.markets
-                             else market_id)  # ids are case-insensitive, as in a quote
-        return _json({**found.summary(), "rules_version": rules.version})
+                             "rules_version": "1617b0fd64d6", "date": "2026-11-29"}}}},
+                 **_NOT_FOUND, 422: _PROBLEMS[422]})
+    async def get_market(market_id: str,
+                         on: Annotated[str | None, _DATE_QUERY] = None) -> Response:
+        """One market's summary on the day (default: today); 404 with a "did you mean"
+        suggestion when there is none."""
+        engine = prov.engine
+        rules = engine.rules
+        market = rules.market(market_id.lower() if market_id.lower() in rules.markets
+                              else market_id)  # ids are case-insensitive, as in a quote
+        day = parse_day(on, field="query.date") if on is not None else engine.today()
+        return _json({**market.summary(on=day), "rules_version": engine.rules.version,
+                      "date": day.isoformat()})
 
     @app.get("/v1/products/{sku}", tags=["products"], response_class=Response,
              responses={200: {"description": "The product's text in the locale", "content": {

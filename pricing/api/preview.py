@@ -21,7 +21,6 @@ endpoints stay: they are part of the API).
 from __future__ import annotations
 
 import re
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -32,8 +31,8 @@ from fastapi.staticfiles import StaticFiles
 
 from pricing.api.problems import render
 from pricing.api.provider import EngineProvider, iso_timestamp
-from pricing.codes import normalize_locale
-from pricing.errors import InvalidInputError, Problem, RequestError
+from pricing.codes import normalize_locale, parse_day
+from pricing.errors import InvalidInputError, Problem
 from pricing.l10n.formatting import negotiate_locale, text_direction
 from pricing.l10n.labels import ITEMS, LABELS
 from pricing.samples import sample_carts
@@ -98,17 +97,6 @@ def _scrub(message: str, suggestion: object) -> str:
     keep = f"'{suggestion}'" if suggestion else None
     return _QUOTED.sub(lambda m: m.group(0) if m.group(0) == keep else "(value not shown)",
                        message)
-
-
-def _day(text: str) -> date:
-    # fromisoformat alone would take "20261123" too; a day is written one way.
-    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            pass
-    raise RequestError(f"query.date: expected a day as YYYY-MM-DD; found {text!r}",
-                       field="query.date", value=text, expected="YYYY-MM-DD, e.g. 2026-11-23")
 
 
 def add_preview(app: FastAPI, provider: EngineProvider, *, page: bool = True) -> None:
@@ -188,7 +176,7 @@ def add_preview(app: FastAPI, provider: EngineProvider, *, page: bool = True) ->
         the reason (e.g. no exchange rate for the market's currency)."""
         engine = prov.engine
         market = engine.rules.market(market_id)
-        day = _day(on) if on is not None else engine.today()
+        day = parse_day(on, field="query.date") if on is not None else engine.today()
         samples = sample_carts(engine, market.id, on=day)
         return _json({"market": market.id, "date": day.isoformat(),
                       "rules_version": engine.rules.version,

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal
 from types import MappingProxyType
 
 from pricing.errors import key_path
-from pricing.markets.schema import DutyRule, MarketSpec, TaxComponent
+from pricing.markets.schema import (
+    BUILTIN_STANDARD,
+    DutyRule,
+    MarketSpec,
+    Regime,
+    Schedule,
+    TaxComponent,
+)
+from pricing.money import Money
 
-__all__ = ["Market"]
+__all__ = ["Market", "parse_source"]
 
 
 class Market:
@@ -78,12 +88,31 @@ class Market:
         return country in self.spec.countries and region not in self.spec.exclude_regions
 
     def summary(self, *, on: date | None = None) -> dict[str, object]:
-        """The public description of the market (for GET /v1/markets)."""
+        """The public description of the market on ``on`` (default: today), JSON-ready.
+
+        What GET /v1/markets serves and docs/markets.md is rendered from: the rates and
+        regimes in force that day, with the next scheduled change of each standard rate and
+        the regimes that start later, so a reader sees what is coming. Rates are decimal
+        strings (``"0.19"`` is 19 %), amounts ``{"amount", "currency"}`` in the currency the
+        rule states them in.
+        """
         s = self.spec
+        day = on or date.today()
+        in_force = [r for r in s.regimes if r.in_force(day)]
+        regimes = [_regime(r, day) for r in in_force]
+        # The engine falls back to its built-in standard import regime when none of the
+        # file's regimes applies; say so when the last one in force has tests of its own.
+        if not in_force or _has_tests(in_force[-1]):
+            regimes.append(_regime(BUILTIN_STANDARD, day, builtin=True))
+        components = s.tax.components if s.tax else ()
+        categories = sorted({name for c in components for name, sched in c.categories.items()
+                             if sched.at(day) is not None})
         return {
             "id": s.id,
             "name": s.name,
             "countries": list(s.countries),
+            "exclude_regions": list(s.exclude_regions),
+            "customs_territory": list(s.customs_territory or s.countries),
             "currency": s.currency,
             "locales": list(s.locales),
             "default_locale": s.default_locale,
@@ -94,4 +123,109 @@ class Market:
                 {"id": k, "name": m.name, "days": list(m.days), "default": m.default}
                 for k, m in s.shipping.items()],
             "payment_methods": list(s.payment_methods),
+            "tax": None if s.tax is None else {
+                "components": [_component(c, day) for c in components],
+                "base": list(s.tax.base),
+                "rounding": s.tax.rounding,
+                "rounding_mode": s.tax.rounding_mode.value,
+                "waive_at_or_below": _at(s.tax.waive_at_or_below, day),
+            },
+            "category_rates": len(categories),
+            "valuation": {"basis": s.duty.valuation, "factor": str(s.duty.valuation_factor)},
+            "duty": {
+                "default_rate": _rate(s.duty.rate.at(day)),
+                "rules": len(s.duty.rules),
+                "waive_at_or_below": _at(s.duty.waive_at_or_below, day),
+            },
+            "regimes": regimes,
+            "upcoming_regimes": [_regime(r, r.from_ or day) for r in s.regimes
+                                 if r.from_ is not None and r.from_ > day],
+            "unconfirmed": [{"key": u.key, "why": u.why} for u in s.unconfirmed],
+            "sources": [parse_source(text) for text in s.sources],
         }
+
+
+#: How sources are dated in rule files (docs/rules.md): ``... (checked YYYY-MM-DD)``.
+_CHECKED = re.compile(r"\s*\(checked (\d{4}-\d{2}-\d{2})\)\s*$")
+
+
+def parse_source(text: str) -> dict[str, str | None]:
+    """A rule file's source as ``{"source", "checked"}``; ``checked`` is None when the text
+    gives no valid date (shown as undated rather than guessed).
+
+    >>> parse_source("HMRC VAT Notice 700 (checked 2026-11-23)")
+    {'source': 'HMRC VAT Notice 700', 'checked': '2026-11-23'}
+    >>> parse_source("HMRC VAT Notice 700 (checked 2026-02-30)")["checked"] is None
+    True
+    """
+    m = _CHECKED.search(text)
+    if m is None:
+        return {"source": text.strip(), "checked": None}
+    try:
+        checked = date.fromisoformat(m.group(1)).isoformat()
+    except ValueError:
+        return {"source": text.strip(), "checked": None}
+    return {"source": text[:m.start()].strip(), "checked": checked}
+
+
+def _rate(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _money(value: Money | None) -> dict[str, str] | None:
+    return None if value is None else {"amount": str(value.amount), "currency": value.currency}
+
+
+def _at(schedule: Schedule[Money] | None, day: date) -> dict[str, str] | None:
+    return None if schedule is None else _money(schedule.at(day))
+
+
+def _change(change: tuple[date, Decimal | None] | None) -> dict[str, str | None] | None:
+    return None if change is None else {"from": change[0].isoformat(), "rate": _rate(change[1])}
+
+
+def _component(c: TaxComponent, day: date) -> dict[str, object]:
+    return {
+        "name": c.name,
+        "rate": _rate(c.rate.at(day)),
+        "regions": list(c.regions),
+        "replaces": c.replaces,
+        "base": list(c.base) if c.base is not None else None,
+        "includes_itself": c.includes_itself,
+        "categories": {name: _rate(sched.at(day)) for name, sched in sorted(c.categories.items())
+                       if sched.at(day) is not None},
+        "next_change": _change(c.rate.next_change(day)),
+    }
+
+
+def _has_tests(r: Regime) -> bool:
+    return bool(r.max_value or r.ship_from or r.origin_in or r.origin_not_in or r.regions)
+
+
+def _regime(r: Regime, day: date, *, builtin: bool = False) -> dict[str, object]:
+    limit = _at(r.max_value, day)
+    # How a value is measured and compared only means something where there is a limit.
+    tested = limit is not None
+    return {
+        "id": r.id,
+        "name": r.name,
+        "from": r.from_.isoformat() if r.from_ else None,
+        "to": r.to.isoformat() if r.to else None,
+        "ship_from": list(r.ship_from),
+        "origin_in": list(r.origin_in),
+        "origin_not_in": list(r.origin_not_in),
+        "regions": list(r.regions),
+        "max_value": limit,
+        "inclusive": r.inclusive if tested else None,
+        "value_basis": r.value_basis if tested else None,
+        "include_shipping": r.include_shipping if tested else None,
+        "tax": r.tax,
+        "duty": r.duty,
+        "per_category_duty": _at(r.per_category_duty, day),
+        "category_digits": r.category_digits if r.duty == "per_category" else None,
+        "duty_rate": _rate(r.duty_rate.at(day)) if r.duty_rate else None,
+        "duty_deduction": _at(r.duty_deduction, day),
+        "valuation_factor": _rate(r.valuation_factor),
+        "note": r.note,
+        "builtin": builtin,
+    }

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
 from typing import Annotated, Any, Generic, Literal, TypeVar
@@ -42,6 +42,8 @@ from pricing.money import Money, Rounding, parse_decimal
 
 __all__ = [
     "BASE_PARTS",
+    "BUILTIN_DOMESTIC",
+    "BUILTIN_STANDARD",
     "Addition",
     "Band",
     "Cost",
@@ -90,6 +92,27 @@ class Schedule(Generic[T]):
 
     def values(self) -> list[T]:
         return [v for _, _, v in self.periods]
+
+    def next_change(self, on: date) -> tuple[date, T | None] | None:
+        """The first day after ``on`` whose value differs from ``on``'s, with that value (None
+        where no period covers the day), or None when the value never changes after ``on``.
+
+        >>> s = Schedule(((None, date(2020, 6, 30), 19), (date(2020, 7, 1), None, 16)))
+        >>> s.next_change(date(2020, 1, 1))
+        (datetime.date(2020, 7, 1), 16)
+        >>> s.next_change(date(2020, 7, 1)) is None
+        True
+        """
+        now = self.at(on)
+        for start, end, value in self.periods:
+            if start is not None and start > on and value != now:
+                return start, value
+            if end is not None and on <= end < date.max:
+                after = end + timedelta(days=1)
+                then = self.at(after)
+                if then != now:
+                    return after, then
+        return None
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Schedule) and self.periods == other.periods
@@ -539,6 +562,14 @@ class Regime(Dated):
         if both:
             raise ValueError(f"origin_in and origin_not_in both list {sorted(both)}")
         return self
+
+
+#: The regime the engine applies when none of a market's regimes does (no rule file holds it).
+BUILTIN_STANDARD = Regime(id="standard", name="Standard import: duty and import tax",
+                          tax="import", duty="charged")
+#: The regime of parcels that ship from inside the market's customs territory: not imports.
+BUILTIN_DOMESTIC = Regime(id="domestic", name="Domestic sale: no customs, tax at the sale",
+                          tax="sale", duty="none")
 
 
 class Fee(Dated):

@@ -35,6 +35,8 @@ from pricing.fx import ExchangeRate, RateTable
 from pricing.l10n.formatting import format_delivery_range, negotiate_locale
 from pricing.markets import Market
 from pricing.markets.schema import (
+    BUILTIN_DOMESTIC,
+    BUILTIN_STANDARD,
     Cost,
     Dated,
     Fee,
@@ -66,10 +68,7 @@ __all__ = [
 
 #: Built-in regimes (no rule file): when no regime of the market applies, and for parcels that
 #: ship from inside the market's customs territory.
-STANDARD = Regime(id="standard", name="Standard import: duty and import tax",
-                  tax="import", duty="charged")
-DOMESTIC = Regime(id="domestic", name="Domestic sale: no customs, tax at the sale",
-                  tax="sale", duty="none")
+STANDARD, DOMESTIC = BUILTIN_STANDARD, BUILTIN_DOMESTIC
 
 _ONE_DAY = timedelta(days=1)
 _MEMO_LIMIT = 512  # per plan: requested locales and item currencies are bounded sets anyway
