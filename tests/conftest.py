@@ -1,14 +1,33 @@
-"""Shared fixtures: the bundled rules, a fixed rate table, and a writable copy of the rules."""
+"""Shared fixtures: the bundled rules, a fixed rate table, and a writable copy of the rules.
+
+Also the Hypothesis profiles (docs/testing.md, "Running the project's tests"):
+
+* ``ci`` (chosen when ``CI=true``): derandomized, so a CI run tries the same examples every
+  time and a red run is red again on a laptop; no example database (CI starts from a clean
+  clone); a failure prints the ``@reproduce_failure`` blob.
+* ``dev`` (the default): fresh random examples each run, remembered failures replayed first
+  from ``.hypothesis/``, and the blob printed on failure too.
+
+``HYPOTHESIS_PROFILE=ci`` (or ``dev``) picks one explicitly.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from pricing import Engine, RateTable, load_rules
+
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True,
+                          deadline=None)
+settings.register_profile("dev", print_blob=True, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE")
+                      or ("ci" if os.environ.get("CI", "").lower() == "true" else "dev"))
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
