@@ -62,6 +62,24 @@ def rules_copy(tmp_path):
     return target
 
 
+def market_head(market_id: str, country: str, currency: str, *, display: str = "exclusive",
+                incoterm: str = "DDP") -> str:
+    """The first keys of a small test market file (a bare ``[shipping]`` and tax follow)."""
+    return (f'id = "{market_id}"\nname = "{market_id} (test)"\ncountries = ["{country}"]\n'
+            f'currency = "{currency}"\nlocales = ["en"]\ndefault_locale = "en"\n'
+            f'price_display = "{display}"\nincoterm = "{incoterm}"\n')
+
+
+def engine_for(root: Path, shop: str, markets: dict[str, str]) -> Engine:
+    """An engine on a small rule set written to ``root``: ``shop.toml`` and one file per
+    market id, with the round test rates and the fixed quote day."""
+    (root / "markets").mkdir(parents=True)
+    (root / "shop.toml").write_text(shop, "utf-8")
+    for market_id, text in markets.items():
+        (root / "markets" / f"{market_id}.toml").write_text(text, "utf-8")
+    return Engine(load_rules(root), rates=EASY_RATES, clock=lambda: QUOTE_DAY)
+
+
 def item(sku="A", amount="10.00", *, qty=1, currency="EUR", **extra):
     return {"sku": sku, "quantity": qty, "price": {"amount": amount, "currency": currency},
             **extra}

@@ -146,3 +146,11 @@ def test_ending_limits_at_equality():
         PriceEnding(step=Decimal(1), ending=Decimal("-0.01"))
     with pytest.raises(ValueError, match="positive"):
         PriceEnding(step=Decimal("-0.01"))
+
+
+def test_check_currency_names_the_part_that_is_too_fine():
+    assert PriceEnding(step=Decimal("0.5")).check_currency("JPY") == (
+        "step 0.5 is finer than the JPY minor unit 1")
+    assert PriceEnding(step=Decimal("10"), ending=Decimal("0.5")).check_currency("JPY") == (
+        "ending 0.5 is finer than the JPY minor unit 1")
+    assert PriceEnding(step=Decimal("0.05")).check_currency("CHF") is None

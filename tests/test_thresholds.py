@@ -23,7 +23,7 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from conftest import EASY_RATES, QUOTE_DAY, RULES, item
+from conftest import EASY_RATES, QUOTE_DAY, RULES, engine_for, item, market_head
 
 from pricing import Engine, QuoteRequest, RateTable, RequestError, ShippingError, load_rules
 
@@ -306,15 +306,7 @@ EDGE_SHOP = 'name = "Edge"\nbase_currency = "EUR"\nship_from = "CN"\n'
 EDGE = """\
 # Tax-exclusive EUR market with a per-item inclusive limit and a strict consignment limit that
 # counts shipping and is stated in USD.
-id = "edge"
-name = "Edge cases (test)"
-countries = ["IS"]
-currency = "EUR"
-locales = ["en"]
-default_locale = "en"
-price_display = "exclusive"
-incoterm = "DDP"
-
+""" + market_head("edge", "IS", "EUR") + """
 [tax]
 base = ["goods", "shipping"]
 
@@ -353,46 +345,9 @@ free_over = "100.00 USD"
 """
 
 
-FEE = """\
-# A handling fee of 10 % of the goods, at least EUR 1.00 and at most EUR 5.00.
-id = "fee"
-name = "Fee limits (test)"
-countries = ["FO"]
-currency = "EUR"
-locales = ["en"]
-default_locale = "en"
-price_display = "exclusive"
-incoterm = "DAP"
-
-[[regimes]]
-id = "free"
-name = "No duty or tax"
-tax = "none"
-duty = "none"
-
-[[fees]]
-id = "handling"
-name = "Handling"
-rate = "0.10"
-base = "goods"
-minimum = "1.00 EUR"
-maximum = "5.00 EUR"
-
-[shipping.standard]
-name = "Standard"
-days = [1, 2]
-base = "5.00 EUR"
-"""
-
-
 @pytest.fixture(scope="module")
 def edge(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    root = tmp_path_factory.mktemp("edge")
-    (root / "markets").mkdir()
-    (root / "shop.toml").write_text(EDGE_SHOP, "utf-8")
-    (root / "markets" / "edge.toml").write_text(EDGE, "utf-8")
-    (root / "markets" / "fee.toml").write_text(FEE, "utf-8")
-    return Engine(load_rules(root), rates=EASY_RATES, clock=lambda: QUOTE_DAY)
+    return engine_for(tmp_path_factory.mktemp("edge"), EDGE_SHOP, {"edge": EDGE})
 
 
 @pytest.mark.parametrize(("price", "regime", "shown", "total"), [
@@ -429,22 +384,6 @@ def test_inclusive_per_item_limit(edge, price, regime, total):
     q = quote(edge, "IS", [item("A", price, qty=3)], ship_from="US")
     assert q.regime["id"] == regime
     assert totals(q)["total"] == D(total)
-
-
-@pytest.mark.parametrize(("price", "fee", "clamped"), [
-    ("9.99", "1.00", "; minimum 1.00 EUR"),   # 9.99 x 0.10 = 0.999: raised to the minimum
-    ("10.00", "1.00", ""),                    # 10.00 x 0.10 = 1.00: the minimum itself
-    ("10.01", "1.00", ""),                    # 1.001 -> 1.00 (half-up)
-    ("49.99", "5.00", ""),                    # 4.999 -> 5.00 (half-up)
-    ("50.00", "5.00", ""),                    # 5.00: the maximum itself
-    ("50.01", "5.00", "; maximum 5.00 EUR"),  # 5.001: cut to the maximum
-])
-def test_a_fee_is_clamped_only_beyond_its_minimum_and_maximum(edge, price, fee, clamped):
-    """A fee's note names the minimum or maximum only when it changed the amount."""
-    q = quote(edge, "FO", [item("A", price)])
-    (charge,) = [c for c in q.charges if c.kind == "fee"]
-    assert charge.amount.amount == D(fee)
-    assert charge.note == f"{price} EUR x 0.10 (goods){clamped}"
 
 
 # -- waivers of small computed amounts ---------------------------------------------------------
