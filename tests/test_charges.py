@@ -303,3 +303,112 @@ def test_a_fee_is_clamped_only_beyond_its_minimum_and_maximum(small, price, fee,
     (charge,) = [c for c in q.charges if c.kind == "fee"]
     assert charge.amount.amount == D(fee)
     assert charge.note == f"{price} EUR x 0.10 (goods){clamped}"
+
+
+DUTY = """\
+# Specific duties: per kg, per unit with a minimum and maximum per unit, rates out of force;
+# from the US a flat duty per 4-digit tariff category.
+""" + market_head("duty", "AD", "EUR") + """
+[duty]
+valuation = "FOB"
+rate = [{ value = "0.10", to = 2020-12-31 }]
+
+[[duty.rules]]
+hs = "0201"
+name = "Beef"
+rate = "0.05"
+per_kg = [{ value = "2.00 EUR", from = 2020-01-01 }]
+
+[[duty.rules]]
+hs = "6403"
+name = "Shoes"
+rate = "0.10"
+per_unit = [{ value = "1.00 EUR", from = 2020-01-01 }]
+minimum = "3.00 EUR"
+maximum = "5.00 EUR"
+
+[[duty.rules]]
+hs = "9503"
+name = "Toys"
+rate = [{ value = "0.04", to = 2020-12-31 }]
+
+[[regimes]]
+id = "flat"
+name = "From the US: flat duty per tariff category"
+ship_from = ["US"]
+tax = "none"
+duty = "flat"
+flat_duty = [{ value = "3.00 EUR", from = 2020-01-01 }]
+flat_duty_category_digits = 4
+
+[shipping.standard]
+name = "Standard"
+days = [1, 2]
+base = "5.00 EUR"
+"""
+
+
+@pytest.fixture(scope="module")
+def duty(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    return engine_for(tmp_path_factory.mktemp("duty"), SHOP, {"duty": DUTY})
+
+
+def duty_charges(q):
+    return [(c.name, c.amount.amount, c.base.amount if c.base else None, c.rate, c.note, c.rule)
+            for c in q.charges if c.kind == "duty"]
+
+
+def test_specific_duties_per_kg_and_per_unit_clamped_per_unit(duty):
+    q = quote(duty, "AD", [
+        item("BEEF", "10.00", hs_code="020130", weight={"value": "2"}),
+        item("SHOE-CHEAP", "10.00", qty=2, hs_code="640399"),
+        item("SHOE-DEAR", "100.00", hs_code="640399"),
+        item("TOY", "5.00", hs_code="950300"),
+        item("GIFT", "1.00"),
+    ])
+    # beef: 10.00 x 0.05 + 2.00 x 2 kg = 0.50 + 4.00 = 4.50
+    # cheap shoes: 20.00 x 0.10 + 1.00 x 2 = 4.00, below the minimum 3.00 x 2 = 6.00: 6.00
+    # dear shoes: 100.00 x 0.10 + 1.00 = 11.00, above the maximum 5.00 x 1: 5.00
+    #   (one rule: 6.00 + 5.00 = 11.00, rounded once and split back 6.00 / 5.00)
+    # toy: the Toys rate ended 2020-12-31: no ad valorem duty, a warning; no HS code on the
+    # gift: the default rate ended too: no duty, a warning
+    # total 136.00 + 5.00 shipping + 4.50 + 11.00 = 156.50
+    ref = "markets/duty.toml#duty."
+    assert duty_charges(q) == [
+        ("Duties", D("0.00"), D("1.00"), D("0"), "FOB customs value x 0", ref + "rate"),
+        ("Beef", D("4.50"), D("10.00"), D("0.05"), "FOB customs value x 0.05 plus specific duty",
+         ref + "rules[0]"),
+        ("Shoes", D("11.00"), D("120.00"), D("0.10"),
+         "FOB customs value x 0.10 plus specific duty", ref + "rules[1]"),
+        ("Toys", D("0.00"), D("5.00"), D("0"), "FOB customs value x 0", ref + "rules[2]")]
+    assert [ln.duty.amount for ln in q.lines] == [D("4.50"), D("6.00"), D("5.00"), D("0.00"),
+                                                  D("0.00")]
+    assert q.warnings == (
+        f"no duty rate in force on 2026-11-23 ({ref}rules[2]): no ad valorem duty charged for "
+        "item 'TOY'",
+        f"no default duty rate in force on 2026-11-23 ({ref}rate): no duty charged for item "
+        "'GIFT'")
+    assert q.totals["total"].amount == D("156.50")
+
+
+def test_flat_duty_per_tariff_category(duty):
+    q = quote(duty, "AD", [
+        item("BEEF", "10.00", hs_code="020130"),
+        item("SHOE-1", "10.00", hs_code="640399"),
+        item("SHOE-2", "10.00", hs_code="640320"),
+        item("GIFT", "1.00", category="gift"),
+        item("THING", "1.00"),
+    ], ship_from="US")
+    # categories by the first 4 HS digits, else by tax category: 0201, 6403 (both shoes),
+    # category:gift, category:- (neither): 4 x 3.00 = 12.00; the shoes split their 3.00 by
+    # weight (0.5 kg each): 1.50 / 1.50
+    assert duty_charges(q) == [(
+        "Duties", D("12.00"), None, None,
+        "3.00 EUR x 4 tariff categories (0201, 6403, category:-, category:gift)",
+        "markets/duty.toml#regimes[0]")]
+    assert [ln.duty.amount for ln in q.lines] == [D("3.00"), D("1.50"), D("1.50"), D("3.00"),
+                                                  D("3.00")]
+    assert (q.charges[1].payable, q.totals["total"].amount) == ("checkout", D("49.00"))
+    # one category: the singular
+    q = quote(duty, "AD", [item("BEEF", "10.00", hs_code="020130")], ship_from="US")
+    assert duty_charges(q)[0][4] == "3.00 EUR x 1 tariff category (0201)"

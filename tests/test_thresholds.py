@@ -322,7 +322,7 @@ rate = "0.10"
 id = "per-item"
 name = "Each item up to EUR 50"
 ship_from = ["US"]
-max_value = "50.00 EUR"
+max_value = [{ value = "50.00 EUR", from = 2020-01-01 }]
 value_basis = "item"
 tax = "sale"
 duty = "none"
@@ -551,11 +551,39 @@ def test_request_bounds_themselves_are_accepted(patch):
     assert request.items[0].quantity == patch.get("qty", 1)
 
 
-def test_dates_and_limits_leave_no_quote_unexplained(limits):
-    """Every example above reports each regime test it tried: a reader sees the side."""
-    q = quote(limits, "CA", [item("VALUE-40.00", "1.00")], region="CA-ON", ship_from="US")
-    assert [t["regime"] for t in q.regime["tests"]] == ["cusma-free"]
-    assert "40.00 CAD <= 40.00 CAD" in q.regime["tests"][0]["test"]
+def _tests(*rows):
+    return [{"regime": r, "passed": p, "test": t} for r, p, t in rows]
+
+
+def test_each_quote_lists_every_regime_test_and_its_side(limits, edge):
+    """Support answers "why duty?" from these lines: each regime tried, in order, its outcome,
+    the values compared (and the converted limit), the regime's note when it applied."""
+    q = quote(limits, "DE", [item("NET-150.00", "1.00")])   # the shop ships from DE
+    assert q.regime["tests"] == _tests(
+        ("domestic", True, "ships from DE, inside the market's customs territory: not an import"))
+    q = quote(limits, "DE", [item("NET-150.00", "1.00")], ship_from="CN")
+    assert q.regime["tests"] == _tests(  # regimes[0] ended on 2026-06-30: not tried
+        ("ioss", True, "consignment value excl. shipping 150.00 EUR <= 150.00 EUR: intrinsic "
+                       "value up to EUR 150 (transport excluded)"))
+    q = quote(limits, "DE", [item("NET-150.01", "1.00")], ship_from="CN")
+    assert q.regime["tests"] == _tests(
+        ("ioss", False, "consignment value excl. shipping 150.01 EUR > 150.00 EUR"),
+        ("import", True, "no threshold"))
+    q = quote(limits, "CA", [item("VALUE-20.00", "1.00")], region="CA-ON")
+    assert q.regime["tests"] == _tests(
+        ("cusma-free", False, "ships from DE, not from US/MX"),
+        ("cusma-tax-only", False, "ships from DE, not from US/MX"),
+        ("courier-free", True, "consignment value excl. shipping 20.00 CAD <= 20.00 CAD"))
+    q = quote(edge, "IS", [item("A", "85.91")])
+    assert q.regime["tests"] == _tests(
+        ("per-item", False, "ships from CN, not from US"),
+        ("under-100-usd", False, "consignment value incl. shipping 90.91 EUR >= 100.00 USD "
+                                 "(90.91 EUR at the quote's rate)"),
+        ("standard", True, "no other regime applied"))
+    q = quote(limits, "NO", [item("NET-2999.99", "1.00"), item("NET-3000.01", "1.00")])
+    assert q.regime["tests"][0] == {   # per item: the dearest one is shown
+        "regime": "voec", "passed": False,
+        "test": "each item's value 3000.01 NOK >= 3000.00 NOK"}
 
 
 def test_price_lists_are_taken_as_they_are(limits):
