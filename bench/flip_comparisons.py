@@ -37,10 +37,11 @@ FLIP = {"<": "<=", "<=": "<", ">": ">=", ">=": ">"}
 COPY = ("pricing", "tests", "rules", "locales", "catalog", "docs", "pyproject.toml",
         "README.md")
 
-ENGINE_TESTS = ("tests/test_thresholds.py", "tests/test_engine.py", "tests/test_endings.py",
-                "tests/test_money.py", "tests/test_fx.py", "tests/test_bundled_rules.py",
-                "tests/test_loader.py", "tests/test_engine_properties.py",
-                "tests/test_regime_properties.py", "tests/test_testing.py")
+ENGINE_TESTS = ("tests/test_thresholds.py", "tests/test_charges.py", "tests/test_engine.py",
+                "tests/test_endings.py", "tests/test_money.py", "tests/test_fx.py",
+                "tests/test_bundled_rules.py", "tests/test_loader.py",
+                "tests/test_engine_properties.py", "tests/test_regime_properties.py",
+                "tests/test_testing.py")
 #: The tests that cover each part of the package (first matching prefix wins).
 TESTS_FOR = (
     ("pricing/api/", ("tests/test_service.py",)),

@@ -337,9 +337,9 @@ id = "flat"
 name = "From the US: flat duty per tariff category"
 ship_from = ["US"]
 tax = "none"
-duty = "flat"
-flat_duty = [{ value = "3.00 EUR", from = 2020-01-01 }]
-flat_duty_category_digits = 4
+duty = "per_category"
+per_category_duty = [{ value = "3.00 EUR", from = 2020-01-01 }]
+category_digits = 4
 
 [shipping.standard]
 name = "Standard"

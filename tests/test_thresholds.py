@@ -489,8 +489,8 @@ def test_a_rate_period_includes_its_first_and_last_day(engine, day, rate):
 
 @pytest.mark.parametrize(("day", "regime", "duty"), [
     ("2026-06-30", "ioss", "none"),      # regimes[0], "to = 2026-06-30"
-    ("2026-07-01", "ioss", "flat"),      # regimes[1], "from = 2026-07-01"
-    ("2028-06-30", "ioss", "flat"),      # regimes[1], "to = 2028-06-30"
+    ("2026-07-01", "ioss", "per_category"),  # regimes[1], "from = 2026-07-01"
+    ("2028-06-30", "ioss", "per_category"),  # regimes[1], "to = 2028-06-30"
     ("2028-07-01", "import", "charged"),  # no low-value regime any more
 ])
 def test_a_regime_is_in_force_on_its_first_and_last_day(engine, day, regime, duty):
