@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test lint validate docs bench clean
+.PHONY: serve test lint validate docs bench mutate flips clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ $(VENV)/.installed: $(BIN)/activate pyproject.toml setup.py
 
 $(VENV)/.installed-test: $(BIN)/activate pyproject.toml setup.py
 	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+$(VENV)/.installed-mutate: $(BIN)/activate pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test,mutate]'
 	touch $@
 
 serve: $(VENV)/.installed
@@ -38,5 +42,14 @@ docs: $(VENV)/.installed
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/bench_quote.py
 
+# By hand, not in `make test` or CI (tens of minutes): mutation testing of the stages and the
+# money code ([tool.mutmut] in pyproject.toml), and every order comparison flipped in turn.
+mutate: $(VENV)/.installed-mutate
+	$(BIN)/mutmut run --max-children 2
+	$(BIN)/mutmut results
+
+flips: $(VENV)/.installed-test
+	$(BIN)/python bench/flip_comparisons.py --jobs 2
+
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis mutants

@@ -45,13 +45,20 @@ except ImportError:  # the testing extra is optional: a MissingExtraError says h
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import (
+    ROUND_CEILING,
+    ROUND_FLOOR,
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    InvalidOperation,
+)
 from typing import Any, NoReturn
 
 import pycountry
 
 from pricing.codes import normalize_currency
-from pricing.endings import EndingMode
+from pricing.endings import EndingMode, PriceEnding
 from pricing.engine import Engine
 from pricing.errors import PricingError
 from pricing.fx import RateTable, bundled_rates
@@ -527,6 +534,14 @@ def _requests_for(rules: RuleSet, market: Market, *, on: date | None,
 #: Which side of a threshold to aim at, and how far: a relative offset plus whole price-ending
 #: steps (at least one, so that "below" and "above" stay off the threshold after the ending).
 _SIDES = st.sampled_from(["below", "at", "above"])
+#: Or exactly: on the limit, or one minor unit below or above it.
+_EXACT_OFFSETS = (-1, 0, 1)
+#: Precision for checking where an exact cart lands (the engine divides at 28 digits).
+_FINE = Context(prec=60)
+#: How close to a rounding boundary a value may land and still be trusted to round one way.
+_MARGIN = Decimal("1e-12")
+#: Most units of the cheapest allowed price an exact cart adds to reach a value.
+_MAX_FILLER = 1000
 _RELATIVE = st.sampled_from([Decimal(x) for x in ("0", "0.003", "0.01", "0.02", "0.05")])
 _STEPS = st.integers(1, 3)
 _SHARES = st.sampled_from([Decimal("0.5"), Decimal("0.8")])
@@ -564,19 +579,26 @@ def _targets(rules: RuleSet, market: Market, rates: RateTable, on: date
 
 def carts_near_thresholds(rules: RuleSet | Engine, market: Market | str, rates: RateTable, *,
                           on: date) -> SearchStrategy[dict[str, Any]]:
-    """Quote requests whose value lies just below, at or just above one of the market's
-    thresholds in force on ``on``: each regime's ``max_value`` (de minimis, IOSS, ...) and each
-    shipping method's ``free_over``.
+    """Quote requests whose tested value lies on, one minor unit either side of, or near one of
+    the market's thresholds in force on ``on``: each regime's ``max_value`` (de minimis, IOSS,
+    ...) and each shipping method's ``free_over``.
 
-    The target is the threshold converted with ``rates`` into the market currency: the threshold
-    itself, or below or above it by a small relative offset (up to 5 %) and one to three
-    price-ending steps (each side about as often). A cart is built
-    to reach it: for a regime, the value the engine tests (net of tax in tax-inclusive markets,
-    plus shipping where the regime counts it); for free shipping, the displayed goods value.
-    Prices are worked back through the exchange rate, FX markup, adjustment and price ending of
-    the market, so the cart lands near the target, not on it to the cent: over many examples it
-    falls on both sides of every threshold. A market with no threshold gets plain
-    :func:`quote_requests`.
+    The limit is the threshold converted with ``rates`` into the market currency and rounded,
+    as the engine compares it. The value is what the rule tests (docs/calculation.md, step 3):
+    net of tax in tax-inclusive markets, plus net shipping where the regime counts it, each
+    item's unit value for a per-item regime, the displayed goods for free shipping.
+
+    Half the examples aim *exactly*: the value is the limit itself, or one minor unit below
+    or above it, where equality decides between "not exceeding" and "under". Prices are then
+    in the market currency, on its price ending; a value one line cannot reach is reached with
+    units of the lowest allowed price or a line of a second tax category. Some values no cart
+    of the market can reach (a per-item limit on a coarse price lattice, e.g. Norway's prices
+    ending in 9 against NOK 3,000): those examples aim near instead.
+
+    The other half aim *near*: a small relative offset (up to 5 %) and one to three
+    price-ending steps from the limit, or at it, with prices worked back through the exchange
+    rate, FX markup, adjustment and price ending, so carts fall on both sides of every
+    threshold. A market with no threshold gets plain :func:`quote_requests`.
     """
     rs = _ruleset(rules)
     m = _market(rs, market)
@@ -612,12 +634,30 @@ def _near(rules: RuleSet, market: Market, rates: RateTable, on: date,
     hs_codes = st.one_of(st.none(), _hs_codes(market, allow_restricted=False))
     ship_froms = st.sampled_from(sorted(target["ship_from"]))
     places = destinations(market)
+    unreachable: set[tuple[Any, ...]] = set()
 
     @st.composite
-    def build(draw: st.DrawFn) -> dict[str, Any]:
+    def build(draw: st.DrawFn, off: int | None) -> dict[str, Any]:
         dest = draw(places)
         rate_sum = sum((c.rate.at(on) or Decimal(0)
                         for _, c in market.tax_components(dest.get("region"))), Decimal(0))
+        exact = None
+        if off is not None:
+            kg = Decimal(draw(grams[1])) / 1000
+            exact = _exact_lines(market, target, target["limit"] + off * unit, kg, rates, on,
+                                 region=dest.get("region"), quantity=draw(st.integers(1, 3)),
+                                 first=draw(st.integers(0, 99)), unreachable=unreachable)
+        if exact is not None:
+            lines = exact
+            hs = draw(hs_codes)
+            if hs is not None:
+                lines[0]["hs_code"] = hs
+            request: dict[str, Any] = {"destination": dest, "items": lines,
+                                       "date": on.isoformat(), "shipping_method": method_id}
+            ship_from = draw(ship_froms)
+            if ship_from != rules.shop.ship_from:
+                request["ship_from"] = ship_from
+            return request
         side = draw(_SIDES)
         wanted = target["limit"]
         if side != "at":
@@ -649,14 +689,216 @@ def _near(rules: RuleSet, market: Market, rates: RateTable, on: date,
             if hs is not None:
                 line["hs_code"] = hs
             lines.append(line)
-        request: dict[str, Any] = {"destination": dest, "items": lines, "date": on.isoformat(),
-                                   "shipping_method": method_id}
+        request = {"destination": dest, "items": lines, "date": on.isoformat(),
+                   "shipping_method": method_id}
         ship_from = draw(ship_froms)
         if ship_from != rules.shop.ship_from:
             request["ship_from"] = ship_from
         return request
 
-    return build()
+    # Each aim is a branch of its own, so that every one is drawn from the first choice on,
+    # with as many carts aiming near as exactly.
+    return st.one_of([build(off) for off in _EXACT_OFFSETS] + [build(None)] * 3)
+
+
+def _lattice(market: Market) -> tuple[Decimal, Decimal, Decimal]:
+    """``(step, ending, lowest)``: the unit prices the market's pricing gives prices in its own
+    currency are ``k x step + ending``, the lowest of them ``lowest``."""
+    ending = market.spec.pricing.ending
+    if ending is None:
+        unit = minor_unit(market.currency)
+        return unit, Decimal(0), unit
+    return ending.step, ending.ending, ending.ending if ending.ending > 0 else ending.step
+
+
+def _price_for(market: Market, local: Decimal) -> str | None:
+    """A price in the market's own currency that its pricing (adjustment, then the ending or
+    rounding: docs/calculation.md step 1) turns into exactly ``local``, or None."""
+    p = market.spec.pricing
+    cur = market.currency
+    unit = minor_unit(cur)
+    factor = Decimal(1) + p.adjustment
+    if factor <= 0:
+        return None
+    guess = (local / factor).quantize(unit)
+    for k in (0, -1, 1, -2, 2, -3, 3):
+        price = guess + k * unit
+        if price <= 0:
+            continue
+        value = Money(price * factor, cur)
+        if p.ending is not None:
+            got = PriceEnding(step=p.ending.step, ending=p.ending.ending,
+                              mode=p.ending.mode).apply(value)
+        else:
+            got = value.round(mode=p.rounding)
+        if got.amount == local:
+            return str(price)
+    return None
+
+
+def _units_for(gross: Decimal, lattice: tuple[Decimal, Decimal, Decimal]) -> int | None:
+    """Fewest units of allowed prices that add up to ``gross`` (one unit at some allowed price,
+    the rest at the lowest one), or None."""
+    step, end, lowest = lattice
+    if end == 0:
+        return 1 if gross >= lowest and gross % step == 0 else None
+    for m in range(1, _MAX_FILLER + 1):
+        rest = gross - m * end
+        if rest < (m - 1) * (lowest - end):
+            return None
+        if rest % step == 0 and gross - (m - 1) * lowest >= lowest:
+            return m
+    return None
+
+
+def _rounds_to(x: Decimal, target: Decimal, unit: Decimal) -> bool:
+    """``x`` rounds half-up to ``target``, and is far enough from the rounding boundaries
+    that the engine's 28-digit arithmetic rounds it the same way."""
+    half = unit / 2
+    return target - half + _MARGIN < x < target + half - _MARGIN
+
+
+def _exact_lines(market: Market, target: dict[str, Any], value: Decimal, kg: Decimal,
+                 rates: RateTable, on: date, *, region: str | None, quantity: int, first: int,
+                 unreachable: set[tuple[Any, ...]]) -> list[dict[str, Any]] | None:
+    """:func:`_search_exact`, remembering in ``unreachable`` (one set per strategy, so per
+    market, rates and target list) the values found out of reach: their search is the slow
+    one."""
+    regime = target["regime"]
+    counts_kg = regime is not None and regime.include_shipping
+    key = (target["kind"], regime.id if regime else target["method"], value, region,
+           kg if counts_kg else None)
+    if key in unreachable:
+        return None
+    found = _search_exact(market, target, value, kg, rates, on, region=region,
+                          quantity=quantity, first=first)
+    if found is None and len(unreachable) < 100_000:
+        unreachable.add(key)
+    return found
+
+
+def _search_exact(market: Market, target: dict[str, Any], value: Decimal, kg: Decimal,
+                  rates: RateTable, on: date, *, region: str | None, quantity: int, first: int
+                  ) -> list[dict[str, Any]] | None:
+    """Cart lines whose tested value is exactly ``value`` (docs/calculation.md step 3: net of
+    tax in tax-inclusive markets, rounded; plus net shipping where the regime counts it; each
+    item's unit value for a per-item regime; the displayed goods for free shipping), or None
+    when the market's prices cannot reach it.
+
+    Prices are in the market's own currency on its ending lattice; a value the lattice cannot
+    hit alone is reached by adding units of the lowest allowed price (``_MAX_FILLER`` at most)
+    or a line of a second tax category. ``first`` picks which category is tried first.
+    """
+    spec = market.spec
+    cur = market.currency
+    unit = minor_unit(cur)
+    if value < unit:
+        return None
+    lattice = _lattice(market)
+    tax = spec.tax
+    regime = target["regime"]
+    inclusive = spec.price_display == "inclusive" and tax is not None
+    comps = [c for _, c in market.tax_components(region)]
+
+    def divisor(category: str | None) -> Decimal:
+        if not inclusive or "goods" not in tax.base:
+            return Decimal(1)
+        rates_ = [c.categories[category].at(on) if category in c.categories else c.rate.at(on)
+                  for c in comps]
+        return Decimal(1) + sum((r or Decimal(0) for r in rates_), Decimal(0))
+
+    cats: dict[Decimal, str | None] = {divisor(None): None}
+    if regime is None:  # free shipping looks at the displayed goods: no tax taken out
+        cats = {Decimal(1): None}
+    else:
+        for name in _categories(market, on):
+            if not _restricted(market, None, name):
+                cats.setdefault(divisor(name), name)
+    order = list(cats.items())
+    order = order[first % len(order):] + order[:first % len(order)]
+
+    def line(i: int, price: Decimal, qty: int, category: str | None, weight: Decimal
+             ) -> dict[str, Any] | None:
+        amount = _price_for(market, price)
+        if amount is None:
+            return None
+        out: dict[str, Any] = {"sku": f"EXACT-{i}", "quantity": qty,
+                               "price": {"amount": amount, "currency": cur},
+                               "weight": {"value": str(weight), "unit": "kg"}}
+        if category is not None:
+            out["category"] = category
+        return out
+
+    step, end, lowest = lattice
+    if regime is not None and regime.value_basis == "item":
+        for d, category in order:  # one line: its unit value is what is tested
+            k = max(((value - unit / 2) * d - end) / step,
+                    (lowest - end) / step).to_integral_value(rounding=ROUND_CEILING)
+            price = k * step + end
+            if _rounds_to(_FINE.divide(price, d), value, unit):
+                each = (kg / quantity).quantize(Decimal("0.001"), rounding=ROUND_FLOOR)
+                made = line(1, price, quantity, category, each)
+                return [made] if made is not None else None
+        return None
+
+    shipping_counts = regime is not None and regime.include_shipping
+    paid = free = Decimal(0)
+    if shipping_counts:
+        method = spec.shipping[target["method"]]
+        try:
+            priced = price_shipping(method, kg, method_id=target["method"]).amount
+        except PricingError:
+            return None
+        paid = _local_limit(priced, cur, rates).amount
+        if inclusive and "shipping" in tax.base:
+            paid = _FINE.divide(paid, divisor(None))
+        limit = method.free_over.at(on) if method.free_over else None
+        free = _local_limit(limit, cur, rates).amount if limit is not None else None
+
+    def solve(d: Decimal, category: str | None, extra_net: Decimal, extra_gross: Decimal
+              ) -> tuple[Decimal, int, str | None] | None:
+        """Gross goods of one category (and units) that bring the value to ``value``."""
+        for ship in ([paid, Decimal(0)] if shipping_counts and free is not None else [paid]):
+            lo = (value - unit / 2 - ship - extra_net) * d
+            hi = (value + unit / 2 - ship - extra_net) * d
+            gross = (lo / unit).to_integral_value(rounding=ROUND_CEILING) * unit
+            while gross < hi:
+                total_gross = gross + extra_gross
+                consistent = (not shipping_counts or free is None
+                              or (total_gross >= free) == (ship == 0))
+                x = _FINE.divide(gross, d) + ship + extra_net
+                if consistent and _rounds_to(x, value, unit):
+                    m = _units_for(gross, lattice)
+                    if m is not None:
+                        return gross, m, category
+                gross += unit
+        return None
+
+    def lines_for(found: tuple[Decimal, int, str | None], start: int) -> list[dict[str, Any]]:
+        gross, m, category = found
+        made = [line(start, gross - (m - 1) * lowest, 1, category, kg)]
+        if m > 1:
+            made.append(line(start + 1, lowest, m - 1, category, Decimal(0)))
+        return [x for x in made if x is not None] if all(made) else []
+
+    for d, category in order:
+        found = solve(d, category, Decimal(0), Decimal(0))
+        if found is not None:
+            return lines_for(found, 1) or None
+    # A line of a second category moves the value by its own divisor: try its first allowed
+    # prices, with each pair of categories both ways round.
+    for d1, c1 in order:
+        for d2, c2 in order:
+            if d2 == d1:
+                continue
+            for k in range(200):
+                other = lowest + k * step
+                found = solve(d1, c1, _FINE.divide(other, d2), other)
+                if found is not None:
+                    second = line(9, other, 1, c2, Decimal(0))
+                    made = lines_for(found, 1)
+                    return [*made, second] if made and second else None
+    return None
 
 
 def _shipping_estimate(market: Market, method: ShippingMethod, weight: Decimal,

@@ -1,14 +1,33 @@
-"""Shared fixtures: the bundled rules, a fixed rate table, and a writable copy of the rules."""
+"""Shared fixtures: the bundled rules, a fixed rate table, and a writable copy of the rules.
+
+Also the Hypothesis profiles (docs/testing.md, "Running the project's tests"):
+
+* ``ci`` (chosen when ``CI=true``): derandomized, so a CI run tries the same examples every
+  time and a red run is red again on a laptop; no example database (CI starts from a clean
+  clone); a failure prints the ``@reproduce_failure`` blob.
+* ``dev`` (the default): fresh random examples each run, remembered failures replayed first
+  from ``.hypothesis/``, and the blob printed on failure too.
+
+``HYPOTHESIS_PROFILE=ci`` (or ``dev``) picks one explicitly.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from pricing import Engine, RateTable, load_rules
+
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True,
+                          deadline=None)
+settings.register_profile("dev", print_blob=True, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE")
+                      or ("ci" if os.environ.get("CI", "").lower() == "true" else "dev"))
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
@@ -41,6 +60,24 @@ def rules_copy(tmp_path):
     target = tmp_path / "rules"
     shutil.copytree(RULES, target)
     return target
+
+
+def market_head(market_id: str, country: str, currency: str, *, display: str = "exclusive",
+                incoterm: str = "DDP") -> str:
+    """The first keys of a small test market file (a bare ``[shipping]`` and tax follow)."""
+    return (f'id = "{market_id}"\nname = "{market_id} (test)"\ncountries = ["{country}"]\n'
+            f'currency = "{currency}"\nlocales = ["en"]\ndefault_locale = "en"\n'
+            f'price_display = "{display}"\nincoterm = "{incoterm}"\n')
+
+
+def engine_for(root: Path, shop: str, markets: dict[str, str]) -> Engine:
+    """An engine on a small rule set written to ``root``: ``shop.toml`` and one file per
+    market id, with the round test rates and the fixed quote day."""
+    (root / "markets").mkdir(parents=True)
+    (root / "shop.toml").write_text(shop, "utf-8")
+    for market_id, text in markets.items():
+        (root / "markets" / f"{market_id}.toml").write_text(text, "utf-8")
+    return Engine(load_rules(root), rates=EASY_RATES, clock=lambda: QUOTE_DAY)
 
 
 def item(sku="A", amount="10.00", *, qty=1, currency="EUR", **extra):

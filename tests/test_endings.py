@@ -1,4 +1,6 @@
-"""Price endings: worked examples per rule, and monotone + idempotent for every rule."""
+"""Price endings: worked examples per rule; monotone, idempotent, and what each mode promises
+(up never lowers, down never raises above the lowest allowed price, nearest within half a
+step with ties up) for every rule."""
 
 from __future__ import annotations
 
@@ -79,3 +81,76 @@ def test_idempotent_and_on_the_lattice(rule_code, value):
     assert once.is_rounded()
     assert (once.amount - rule.ending) % rule.step == 0
     assert once.amount > 0
+
+
+# -- what each mode promises (module docstring of pricing.endings) ---------------------------
+
+def _lowest(rule: PriceEnding) -> Decimal:
+    """The smallest allowed price: k = 0, or k = 1 when the ending is 0 (0 is no price)."""
+    return rule.ending if rule.ending > 0 else rule.step
+
+
+def _applied(rule_code, value, mode):
+    """The drawn rule switched to ``mode``, and what it makes of ``value``."""
+    rule, code = rule_code
+    rule = PriceEnding(step=rule.step, ending=rule.ending, mode=mode)
+    return rule, rule.apply(Money(value, code)).amount
+
+
+@given(rules_and_currency(), values)
+def test_up_never_lowers_a_price_and_takes_the_next_allowed_one(rule_code, value):
+    rule, got = _applied(rule_code, value, UP)
+    assert got >= value
+    # the smallest allowed price at or above: one step less is below the value (or not allowed)
+    assert got - rule.step < value or got == _lowest(rule)
+
+
+@given(rules_and_currency(), values)
+def test_down_never_raises_a_price_above_the_lowest_allowed_one(rule_code, value):
+    rule, got = _applied(rule_code, value, DOWN)
+    if value < _lowest(rule):
+        assert got == _lowest(rule)   # never zero or negative
+    else:
+        assert got <= value < got + rule.step
+
+
+@given(rules_and_currency(), values)
+def test_nearest_is_within_half_a_step(rule_code, value):
+    rule, got = _applied(rule_code, value, NEAREST)
+    if value < _lowest(rule):
+        assert got == _lowest(rule)
+    else:
+        assert abs(got - value) <= rule.step / 2
+
+
+@given(rules_and_currency(), st.integers(min_value=0, max_value=10**6))
+def test_nearest_breaks_a_tie_upwards(rule_code, k):
+    """A value exactly half-way between two allowed prices goes to the higher one."""
+    rule, code = rule_code
+    rule = PriceEnding(step=rule.step, ending=rule.ending, mode=NEAREST)
+    below = k * rule.step + rule.ending
+    if below < _lowest(rule):
+        below += rule.step
+    tie = below + rule.step / 2
+    assert rule.apply(Money(tie, code)).amount == below + rule.step
+    # and a hair below the tie goes down (a tie is the only place where the mode matters)
+    assert rule.apply(Money(tie - Decimal("0.00001"), code)).amount == below
+
+
+def test_ending_limits_at_equality():
+    """An ending may be 0 and must stay below its step; a step must be above 0."""
+    PriceEnding(step=Decimal("0.01"), ending=Decimal(0))            # both at their edge: fine
+    with pytest.raises(ValueError, match="below its step"):
+        PriceEnding(step=Decimal(1), ending=Decimal(1))            # ending == step: refused
+    with pytest.raises(ValueError, match="below its step"):
+        PriceEnding(step=Decimal(1), ending=Decimal("-0.01"))
+    with pytest.raises(ValueError, match="positive"):
+        PriceEnding(step=Decimal("-0.01"))
+
+
+def test_check_currency_names_the_part_that_is_too_fine():
+    assert PriceEnding(step=Decimal("0.5")).check_currency("JPY") == (
+        "step 0.5 is finer than the JPY minor unit 1")
+    assert PriceEnding(step=Decimal("10"), ending=Decimal("0.5")).check_currency("JPY") == (
+        "ending 0.5 is finer than the JPY minor unit 1")
+    assert PriceEnding(step=Decimal("0.05")).check_currency("CHF") is None

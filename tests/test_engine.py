@@ -101,13 +101,15 @@ def test_de_vat_follows_the_quote_date(engine):
 
 def test_intra_eu_sale_is_not_an_import(engine):
     """The shop ships from DE: a French order pays French VAT at the sale and no duty."""
-    quote = q(engine, "FR", [item("TEE", "20.00", hs_code="610910", origin="CN")])
-    # 20.00 -> 20.99; shipping 0.5 kg default -> 4.90; VAT 20 % inside:
-    # (20.99 + 4.90) x 0.2/1.2 = 4.315 -> 4.32 (half-up); total 20.99 + 4.90 = 25.89
+    quote = q(engine, "FR", [item("TEE", "81.00", hs_code="610910", origin="CN")])
+    # 81.00 -> ending .99 up -> 81.99; goods >= 80.00: free shipping (zones/eu.toml)
+    # VAT 20 % inside: 81.99 / 1.2 = 68.325 exactly, x 0.2 = 13.665 exactly: a tie at the
+    # cent, so the mode decides: half-up (eu.toml tax.rounding_mode) 13.67, where half-even
+    # or half-down would give 13.66. Total 81.99: the VAT is inside the price.
     assert quote.regime["id"] == "domestic" and not charges(quote, "duty")
     t = amounts(quote)
-    assert (t["total"], t["included_taxes"], t["duties"]) == (D("25.89"), D("4.32"),
-                                                             D("0.00"))
+    assert (t["total"], t["shipping"], t["included_taxes"], t["duties"]) == (
+        D("81.99"), D("0.00"), D("13.67"), D("0.00"))
 
 
 def test_uk_point_of_sale_vat_with_zero_rated_books(engine):

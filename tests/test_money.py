@@ -142,3 +142,18 @@ def test_rounding_is_idempotent_and_has_minor_digits(amount, code, mode):
 def test_rounding_is_monotone(a, b, code, mode):
     lo, hi = sorted((a, b))
     assert Money(lo, code).round(mode=mode) <= Money(hi, code).round(mode=mode)
+
+
+def test_parse_errors_name_the_field_the_value_and_the_spelling():
+    """Rule files are read with Money.parse: its errors carry what the loader shows."""
+    with pytest.raises(InvalidAmountError) as e:
+        Money.parse("150.00EUR", field="max_value")
+    assert (e.value.field, e.value.value, e.value.expected) == (
+        "max_value", "150.00EUR", 'e.g. "150.00 EUR"')
+    assert e.value.message == 'max_value must be written as "AMOUNT CURRENCY"'
+    with pytest.raises(InvalidAmountError) as e:
+        Money.parse("abc EUR", field="free_over")
+    assert e.value.field == "free_over"
+    with pytest.raises(CurrencyError) as e:
+        Money.parse("150.00 EUX", field="flat_duty")
+    assert (e.value.field, e.value.value) == ("flat_duty", "EUX")
