@@ -27,6 +27,7 @@ from pricing.errors import (
     RulesError,
     ShippingError,
     UnknownMarketError,
+    UnknownPaymentMethodError,
     UnknownProductError,
     UnknownShippingMethodError,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "RulesError",
     "ShippingError",
     "UnknownMarketError",
+    "UnknownPaymentMethodError",
     "UnknownProductError",
     "UnknownShippingMethodError",
     "allocate",

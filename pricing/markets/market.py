@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from datetime import date
 from types import MappingProxyType
 
-from pricing.errors import key_path
+from pricing.errors import Problem, key_path
 from pricing.markets.schema import DutyRule, MarketSpec, TaxComponent
+from pricing.payments import bundled_payment_methods, method_warnings
 
 __all__ = ["Market"]
 
@@ -77,9 +78,22 @@ class Market:
     def serves(self, country: str, region: str | None) -> bool:
         return country in self.spec.countries and region not in self.spec.exclude_regions
 
-    def summary(self, *, on: date | None = None) -> dict[str, object]:
-        """The public description of the market (for GET /v1/markets)."""
+    def payment_warnings(self) -> tuple[Problem, ...]:
+        """Payment methods listed that cannot serve all of the market (a currency they do not
+        settle, a country they are not offered in), as warnings for ``pricing validate
+        --warnings``, each naming the file and ``payment_methods[i]`` it comes from."""
+        return tuple(
+            Problem(self.file_of("payment_methods", w.index), key_path(("payment_methods",
+                    w.index)), w.message, value=repr(w.value), expected=w.expected)
+            for w in method_warnings(self.spec.payment_methods, currency=self.currency,
+                                     countries=self.spec.countries, market=self.id))
+
+    def summary(self, *, on: date | None = None, locale: str | None = None
+                ) -> dict[str, object]:
+        """The public description of the market (for GET /v1/markets); payment method names
+        in ``locale`` (default: the market's default locale)."""
         s = self.spec
+        methods = bundled_payment_methods()
         return {
             "id": s.id,
             "name": s.name,
@@ -93,5 +107,6 @@ class Market:
             "shipping_methods": [
                 {"id": k, "name": m.name, "days": list(m.days), "default": m.default}
                 for k, m in s.shipping.items()],
-            "payment_methods": list(s.payment_methods),
+            "payment_methods": [methods[m].to_dict(locale=locale or s.default_locale)
+                                for m in s.payment_methods],
         }
