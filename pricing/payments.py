@@ -34,8 +34,9 @@ import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -45,6 +46,7 @@ from babel.core import get_global
 
 from pricing.codes import normalize_country, normalize_currency, normalize_locale
 from pricing.errors import (
+    CurrencyMismatchError,
     PricingError,
     Problem,
     RulesError,
@@ -61,6 +63,7 @@ __all__ = [
     "MethodWarning",
     "PaymentKind",
     "PaymentMethod",
+    "PaymentPlan",
     "PaymentRegistry",
     "available_methods",
     "bundled_payment_methods",
@@ -149,16 +152,33 @@ class PaymentMethod:
     generic: bool = False
     sources: tuple[str, ...] = ()
     note: str | None = None
+    #: ``limits`` by currency, built once (a quote asks for one currency's limits).
+    _by_currency: Mapping[str, tuple[Limit, ...]] = field(
+        init=False, repr=False, compare=False, default_factory=dict)
+    _sets: tuple[frozenset[str] | None, frozenset[str] | None] = field(
+        init=False, repr=False, compare=False, default=(None, None))
+
+    def __post_init__(self) -> None:
+        by: dict[str, tuple[Limit, ...]] = {}
+        for lim in self.limits:
+            by[lim.currency] = (*by.get(lim.currency, ()), lim)
+        object.__setattr__(self, "_by_currency", MappingProxyType(by))
+        object.__setattr__(self, "_sets", tuple(
+            None if codes is None else frozenset(codes)
+            for codes in (self.currencies, self.countries)))
 
     def settles(self, currency: str) -> bool:
-        return self.currencies is None or currency in self.currencies
+        codes = self._sets[0]
+        return codes is None or currency in codes
 
     def offered_in(self, country: str) -> bool:
-        return self.countries is None or country in self.countries
+        codes = self._sets[1]
+        return codes is None or country in codes
 
     def limits_for(self, currency: str, country: str | None = None) -> tuple[Limit, ...]:
         """The limits that apply to a total in ``currency`` for a shopper in ``country``."""
-        return tuple(lim for lim in self.limits if lim.applies(currency, country))
+        return tuple(lim for lim in self._by_currency.get(currency, ())
+                     if not lim.countries or country is None or country in lim.countries)
 
     def name_in(self, locale: str) -> str:
         """The name a shopper reading ``locale`` sees: the first of ``locale``'s fallback chain
@@ -216,12 +236,27 @@ class MethodWarning:
 class PaymentRegistry(Mapping[str, PaymentMethod]):
     """The known payment methods by id, immutable; look-ups of unknown ids say "did you mean"."""
 
-    __slots__ = ("_by_id", "source")
+    __slots__ = ("_by_id", "_plans", "source")
 
     def __init__(self, methods: Iterable[PaymentMethod], *, source: str = DATA_FILE) -> None:
         self._by_id: Mapping[str, PaymentMethod] = MappingProxyType(
             {m.id: m for m in sorted(methods, key=lambda m: m.id)})
+        self._plans: dict[tuple[tuple[str, ...], str, str | None, str], PaymentPlan] = {}
         self.source = source
+
+    def plan(self, ids: Sequence[str], currency: str, *, country: str | None, locale: str
+             ) -> PaymentPlan:
+        """A market's methods for quotes in ``currency`` to ``country`` read in ``locale``:
+        everything but the total checked once, kept for the next quote (compile once, quote
+        many)."""
+        key = (tuple(ids), currency, country, locale)
+        found = self._plans.get(key)
+        if found is None:
+            found = PaymentPlan.build(self, *key)
+            if len(self._plans) >= _MAX_PLANS:  # a bound against endless distinct locales
+                self._plans.clear()
+            self._plans[key] = found
+        return found
 
     def __getitem__(self, method_id: str) -> PaymentMethod:
         return self._by_id[method_id]
@@ -258,7 +293,9 @@ class PaymentRegistry(Mapping[str, PaymentMethod]):
         """Each of ``ids`` (in order) with whether it can pay ``total`` and why not."""
         out = []
         for i, method_id in enumerate(ids):
-            m = self.method(method_id, field=f"payment_methods[{i}]")
+            m = self._by_id.get(method_id) if isinstance(method_id, str) else None
+            if m is None:
+                m = self.method(method_id, field=f"payment_methods[{i}]")
             out.append(Availability(m, *_why_not(m, total, country)))
         return tuple(out)
 
@@ -289,6 +326,49 @@ class PaymentRegistry(Mapping[str, PaymentMethod]):
         return tuple(out)
 
 
+_MAX_PLANS = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentPlan:
+    """A market's methods for one currency, country and locale, ready for any total: the
+    methods that settle the currency and serve the country, each with its entry
+    ``{"id", "name", "kind"}`` and the bounds (min, max) of the limits that apply."""
+
+    entries: tuple[tuple[Mapping[str, str], tuple[tuple[Decimal | None, Decimal | None],
+                                                  ...]], ...]
+    currency: str
+
+    @classmethod
+    def build(cls, registry: PaymentRegistry, ids: tuple[str, ...], currency: str,
+              country: str | None, locale: str) -> PaymentPlan:
+        where = None if country is None else normalize_country(country, field="country")
+        normalize_locale(locale, field="locale")
+        entries = []
+        for i, method_id in enumerate(ids):
+            m = registry.method(method_id, field=f"payment_methods[{i}]")
+            if not m.settles(currency) or (where is not None and not m.offered_in(where)):
+                continue
+            bounds = tuple((None if lim.minimum is None else lim.minimum.amount,
+                            None if lim.maximum is None else lim.maximum.amount)
+                           for lim in m.limits_for(currency, where))
+            entry = MappingProxyType({"id": m.id, "name": m.name_in(locale),
+                                      "kind": str(m.kind)})
+            entries.append((entry, bounds))
+        return cls(tuple(entries), currency)
+
+    def for_total(self, total: Money) -> list[dict[str, str]]:
+        """The entries whose limits take ``total`` (ends included), in the market's order."""
+        if total.currency != self.currency:
+            raise CurrencyMismatchError(
+                f"a payment plan for {self.currency} cannot check a total in {total.currency}",
+                value=f"{self.currency}/{total.currency}")
+        amount = total.amount
+        return [dict(entry) for entry, bounds in self.entries
+                if all((lo is None or lo <= amount) and (hi is None or amount <= hi)
+                       for lo, hi in bounds)]
+
+
 def _fold(text: str) -> str:
     return re.sub(r"[^0-9a-z]+", "", text.lower())
 
@@ -306,6 +386,7 @@ def _why_not(m: PaymentMethod, total: Money, country: str | None) -> tuple[bool,
     return True, None
 
 
+@lru_cache(maxsize=1024)
 def _name_chain(locale: str) -> tuple[str, ...]:
     """``locale``'s fallback chain, each bare language followed by its likely script and
     region (CLDR likely subtags), as the shipped folders name them (zh_Hans, pt_BR)."""
@@ -588,11 +669,11 @@ def available_methods(ids: Sequence[str], total: Money, locale: str, *,
     A method is left out when it does not settle the total's currency, is not offered in
     ``country`` (when given), or the total is outside a limit that applies (both ends count
     as inside). An unknown locale raises :class:`~pricing.errors.InvalidCodeError`.
+    What does not depend on the total is worked out once per market, currency, country and
+    locale (:meth:`PaymentRegistry.plan`), so a quote pays only for the limit checks.
     """
-    found = method_availability(ids, total, country=country, registry=registry)
-    normalize_locale(locale, field="locale")
-    return [{"id": a.method.id, "name": a.method.name_in(locale), "kind": str(a.method.kind)}
-            for a in found if a.available]
+    reg = registry or bundled_payment_methods()
+    return reg.plan(ids, total.currency, country=country, locale=locale).for_total(total)
 
 
 def method_warnings(ids: Sequence[str], *, currency: str, countries: Sequence[str],
@@ -650,7 +731,9 @@ def payment_methods_markdown(registry: PaymentRegistry | None = None) -> str:
         out.append(f"- `{m.id}`: " + "; ".join(m.sources)
                    + (f" Note: {m.note}" if m.note else ""))
         for lim in m.limits:
-            out.append(f"  - limit {_limit_text(lim)}: {lim.source}")
+            # a limit read on one of the method's own sources is not cited twice
+            cited = "" if lim.source in m.sources else f": {lim.source}"
+            out.append(f"  - limit {_limit_text(lim)}{cited}")
     return "\n".join(out) + "\n"
 
 

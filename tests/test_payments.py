@@ -228,6 +228,21 @@ def test_the_market_order_is_kept_and_each_entry_is_id_name_kind():
     ]
 
 
+def test_a_market_plan_is_built_once_and_checks_only_the_total():
+    # Everything but the total (currency, country, locale, names) is worked out once per market
+    # and reused: the second quote gets the same plan.
+    listed = ("card", "afterpay", "paypal")
+    plan = REGISTRY.plan(listed, "AUD", country="AU", locale="en_AU")
+    assert REGISTRY.plan(listed, "AUD", country="AU", locale="en_AU") is plan
+    assert ids(plan.for_total(Money.of("2000.01", "AUD"))) == ["card", "paypal"]
+    with pytest.raises(ValueError, match="AUD"):
+        plan.for_total(Money.of("10.00", "EUR"))
+    # each call gets its own dicts: a caller editing one cannot change the next quote's
+    first = plan.for_total(Money.of("10.00", "AUD"))
+    first[0]["name"] = "changed"
+    assert plan.for_total(Money.of("10.00", "AUD"))[0]["name"] == "Card"
+
+
 amounts = st.decimals(min_value=0, max_value=400000, places=2, allow_nan=False,
                       allow_infinity=False)
 
