@@ -124,13 +124,16 @@ class Limit:
         return ((self.minimum is None or total >= self.minimum)
                 and (self.maximum is None or total <= self.maximum))
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self, *, source: bool = True) -> dict[str, object]:
+        """Currency, countries (when limited to some), min and max as exact decimal strings
+        (None: no bound), and the source unless ``source`` is false."""
         out: dict[str, object] = {"currency": self.currency}
         if self.countries:
             out["countries"] = list(self.countries)
         out["min"] = None if self.minimum is None else str(self.minimum.amount)
         out["max"] = None if self.maximum is None else str(self.maximum.amount)
-        out["source"] = self.source
+        if source:
+            out["source"] = self.source
         return out
 
 
@@ -198,8 +201,8 @@ class PaymentMethod:
         return self.name
 
     def to_dict(self, *, locale: str | None = None) -> dict[str, object]:
-        """The public description (``/v1/markets``): id, name (in ``locale``), kind,
-        currencies and countries (None: any), limits."""
+        """The whole entry: id, name (in ``locale``), kind, currencies and countries (None:
+        any), limits with their sources."""
         return {
             "id": self.id,
             "name": self.name if locale is None else self.name_in(locale),
@@ -207,6 +210,21 @@ class PaymentMethod:
             "currencies": None if self.currencies is None else list(self.currencies),
             "countries": None if self.countries is None else list(self.countries),
             "limits": [lim.to_dict() for lim in self.limits],
+        }
+
+    def summary(self, *, locale: str, currency: str, countries: Sequence[str]
+                ) -> dict[str, object]:
+        """What a market's description (``/v1/markets``) shows of this method: id, name in
+        ``locale``, kind, currencies (None: any), and only the limits that apply in the
+        market's ``currency`` and ``countries`` (sources are in docs/payments.md)."""
+        limits = [lim for lim in self._by_currency.get(currency, ())
+                  if not lim.countries or any(c in lim.countries for c in countries)]
+        return {
+            "id": self.id,
+            "name": self.name_in(locale),
+            "kind": str(self.kind),
+            "currencies": None if self.currencies is None else list(self.currencies),
+            "limits": [lim.to_dict(source=False) for lim in limits],
         }
 
 

@@ -351,6 +351,13 @@ def test_every_bundled_market_lists_methods_as_dicts_in_its_summary(rules):
     for market in rules.markets.values():
         for m in market.summary()["payment_methods"]:
             assert {"id", "name", "kind", "currencies", "limits"} <= m.keys()
+    # Only the limits that apply in the market are shown: Klarna in the Netherlands has the
+    # euro minimum and the Dutch maximum (Mollie), not Spain's EUR 4,000 or the SEK maximum.
+    (klarna,) = [m for m in rules.market("nl").summary()["payment_methods"]
+                 if m["id"] == "klarna"]
+    assert klarna["limits"] == [
+        {"currency": "EUR", "min": "1.00", "max": None},
+        {"currency": "EUR", "countries": ["NL"], "min": None, "max": "14000.00"}]
 
 
 # -- the data file's own checks -----------------------------------------------------------------

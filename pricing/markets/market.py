@@ -107,6 +107,7 @@ class Market:
             "shipping_methods": [
                 {"id": k, "name": m.name, "days": list(m.days), "default": m.default}
                 for k, m in s.shipping.items()],
-            "payment_methods": [methods[m].to_dict(locale=locale or s.default_locale)
+            "payment_methods": [methods[m].summary(locale=locale or s.default_locale,
+                                                   currency=s.currency, countries=s.countries)
                                 for m in s.payment_methods],
         }
