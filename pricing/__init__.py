@@ -28,6 +28,7 @@ from pricing.errors import (
     RulesError,
     ShippingError,
     UnknownMarketError,
+    UnknownPaymentMethodError,
     UnknownProductError,
     UnknownShippingMethodError,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "RulesError",
     "ShippingError",
     "UnknownMarketError",
+    "UnknownPaymentMethodError",
     "UnknownProductError",
     "UnknownShippingMethodError",
     "allocate",

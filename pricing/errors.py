@@ -20,6 +20,7 @@ parse message text::
     │   ├── UnknownMarketError                  no market by that id / for that destination
     │   ├── UnknownShippingMethodError
     │   ├── UnknownProductError
+    │   ├── UnknownPaymentMethodError           not an id of the payment method registry
     │   └── MissingRateError                    no exchange rate for a currency pair
     ├── QuoteRefusedError (ValueError)
     │   ├── RestrictedItemError                 an item the market forbids
@@ -53,6 +54,7 @@ __all__ = [
     "RulesError",
     "ShippingError",
     "UnknownMarketError",
+    "UnknownPaymentMethodError",
     "UnknownProductError",
     "UnknownShippingMethodError",
     "as_value_error",
@@ -307,6 +309,11 @@ class UnknownShippingMethodError(NotFoundError):
 class UnknownProductError(NotFoundError):
     default_message = "no such product in the catalog"
     code = "unknown-product"
+
+
+class UnknownPaymentMethodError(NotFoundError):
+    default_message = "no such payment method"
+    code = "unknown-payment-method"
 
 
 class MissingRateError(NotFoundError):

@@ -157,6 +157,12 @@ def test_markets(client, module_engine):
     de = client.get("/v1/markets/de", params={"date": DAY}).json()
     assert de == {**module_engine.rules.markets["de"].summary(on=DAY_OBJ),
                   "rules_version": module_engine.rules.version, "date": DAY}
+    # The EU zone's methods, named in the market's language (de_DE): the generic card and SEPA
+    # direct debit in German (Deutsche Bundesbank: "SEPA-Lastschrift"), brands as they are.
+    assert [(m["id"], m["name"], m["kind"]) for m in de["payment_methods"]] == [
+        ("card", "Karte", "card"), ("paypal", "PayPal", "wallet"),
+        ("klarna", "Klarna", "buy_now_pay_later"),
+        ("sepa_debit", "SEPA-Lastschrift", "bank_debit")]
 
 
 def test_unknown_market_in_the_path_is_404_with_a_suggestion(client):

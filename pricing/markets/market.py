@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
 
-from pricing.errors import key_path
+from pricing.errors import Problem, key_path
 from pricing.markets.schema import (
     BUILTIN_STANDARD,
     DutyRule,
@@ -18,6 +18,7 @@ from pricing.markets.schema import (
     TaxComponent,
 )
 from pricing.money import Money
+from pricing.payments import bundled_payment_methods, method_warnings
 
 __all__ = ["Market", "parse_source"]
 
@@ -87,16 +88,29 @@ class Market:
     def serves(self, country: str, region: str | None) -> bool:
         return country in self.spec.countries and region not in self.spec.exclude_regions
 
-    def summary(self, *, on: date | None = None) -> dict[str, object]:
+    def payment_warnings(self) -> tuple[Problem, ...]:
+        """Payment methods listed that cannot serve all of the market (a currency they do not
+        settle, a country they are not offered in), as warnings for ``pricing validate
+        --warnings``, each naming the file and ``payment_methods[i]`` it comes from."""
+        return tuple(
+            Problem(self.file_of("payment_methods", w.index), key_path(("payment_methods",
+                    w.index)), w.message, value=repr(w.value), expected=w.expected)
+            for w in method_warnings(self.spec.payment_methods, currency=self.currency,
+                                     countries=self.spec.countries, market=self.id))
+
+    def summary(self, *, on: date | None = None, locale: str | None = None
+                ) -> dict[str, object]:
         """The public description of the market on ``on`` (default: today), JSON-ready.
 
         What GET /v1/markets serves and docs/markets.md is rendered from: the rates and
         regimes in force that day, with the next scheduled change of each standard rate and
-        the regimes that start later, so a reader sees what is coming. Rates are decimal
+        the regimes that start later, so a reader sees what is coming. Payment method
+        names are in ``locale`` (default: the market's default locale). Rates are decimal
         strings (``"0.19"`` is 19 %), amounts ``{"amount", "currency"}`` in the currency the
         rule states them in.
         """
         s = self.spec
+        methods = bundled_payment_methods()
         day = on or date.today()
         in_force = [r for r in s.regimes if r.in_force(day)]
         regimes = [_regime(r, day) for r in in_force]
@@ -122,7 +136,9 @@ class Market:
             "shipping_methods": [
                 {"id": k, "name": m.name, "days": list(m.days), "default": m.default}
                 for k, m in s.shipping.items()],
-            "payment_methods": list(s.payment_methods),
+            "payment_methods": [methods[m].summary(locale=locale or s.default_locale,
+                                                   currency=s.currency, countries=s.countries)
+                                for m in s.payment_methods],
             "tax": None if s.tax is None else {
                 "components": [_component(c, day) for c in components],
                 "base": list(s.tax.base),

@@ -39,6 +39,7 @@ from pricing.codes import (
 from pricing.endings import EndingMode
 from pricing.errors import InvalidAmountError, as_value_error, clip, did_you_mean
 from pricing.money import Money, Rounding, parse_decimal
+from pricing.payments import normalize_payment_method
 
 __all__ = [
     "BASE_PARTS",
@@ -301,6 +302,18 @@ Currency = Annotated[str, BeforeValidator(as_value_error(normalize_currency))]
 LocaleTag = Annotated[str, BeforeValidator(as_value_error(normalize_locale))]
 HsPrefix = Annotated[str, BeforeValidator(as_value_error(normalize_hs_code))]
 Id = Annotated[str, BeforeValidator(_slug)]
+PaymentMethodId = Annotated[str, BeforeValidator(as_value_error(normalize_payment_method))]
+
+
+def _distinct(ids: Any) -> Any:
+    """A list naming a method twice is refused (the ids themselves are checked one by one)."""
+    if isinstance(ids, list | tuple):
+        named = [i for i in ids if isinstance(i, str)]
+        twice = sorted({i for i in named if named.count(i) > 1})
+        if twice:
+            raise ValueError(f"{', '.join(twice)} listed more than once; list each method once, "
+                             "in the order shoppers should see them")
+    return ids
 
 
 class Strict(BaseModel):
@@ -723,7 +736,9 @@ class MarketSpec(Strict):
     default_locale: LocaleTag
     price_display: Literal["inclusive", "exclusive"]
     incoterm: Literal["DDP", "DAP"]
-    payment_methods: tuple[Name, ...] = ()
+    #: Payment methods offered, by id of the bundled registry (docs/payments.md), in the order
+    #: a checkout shows them.
+    payment_methods: Annotated[tuple[PaymentMethodId, ...], BeforeValidator(_distinct)] = ()
     pricing: PricingSpec = Field(default_factory=PricingSpec)
     tax: TaxSpec | None = None
     duty: DutySpec = Field(default_factory=DutySpec)
