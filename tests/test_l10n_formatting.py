@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tomllib
 from datetime import date
 from decimal import Decimal
@@ -229,3 +231,30 @@ def test_fallback_chains() -> None:
     assert fallback_chain("ja_JP", default="ja_JP", source="ja") == ("ja_JP", "ja")
     with pytest.raises(InvalidCodeError):
         fallback_chain("xx")
+
+
+# -- one locale's data never leaks into another's (pricing.l10n.babel_isolation) ---------------
+
+_ORDER_SCRIPT = """
+from datetime import date
+from pricing.l10n import format_date, format_delivery_range
+print(format_delivery_range(date(2026, 11, 30), date(2026, 12, 7), "ar"))
+print(format_delivery_range(date(2026, 11, 30), date(2026, 12, 7), "ar_MA"))
+print(format_date(date(2026, 11, 30), "ar_MA", style="LLLL"))
+print(format_date(date(2026, 10, 5), "he", style="LLLL"))
+print(format_date(date(2026, 10, 5), "de", style="LLLL"))
+"""
+
+
+def test_a_locale_reads_its_own_month_names_whatever_was_formatted_before() -> None:
+    # CLDR: Arabic writes November and December نوفمبر and ديسمبر, Moroccan Arabic (ar_MA)
+    # نونبر and دجنبر; German stand-alone October is "Oktober". Babel's shared cache used to
+    # give ar_MA the month names of ar when ar came first, and de the Hebrew ones after he.
+    # A fresh interpreter, so that the order is exactly this one.
+    out = subprocess.run([sys.executable, "-c", _ORDER_SCRIPT], capture_output=True,
+                         text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent).stdout.splitlines()
+    assert "نوفمبر" in out[0] and "ديسمبر" in out[0]
+    assert "نونبر" in out[1] and "دجنبر" in out[1]
+    assert out[2] == "نونبر"
+    assert out[4] == "Oktober"

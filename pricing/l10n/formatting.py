@@ -45,6 +45,9 @@ from babel.units import format_unit
 
 from pricing.codes import normalize_locale
 from pricing.errors import InvalidCodeError, InvalidInputError
+from pricing.l10n.babel_isolation import isolate_locale_data
+
+isolate_locale_data()  # before any locale is read: see pricing.l10n.babel_isolation
 
 __all__ = [
     "fallback_chain",
