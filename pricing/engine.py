@@ -33,7 +33,8 @@ from pricing.bulk import BulkPricer, CatalogItem
 from pricing.errors import MissingRateError, RequestError
 from pricing.fx import RateTable, age_warnings, load_rates_file
 from pricing.markets import Market, RuleSet, load_rules
-from pricing.money import CONTEXT
+from pricing.money import CONTEXT, Money
+from pricing.payments import available_methods
 from pricing.quote import Item, Line, Quote, QuoteRequest
 from pricing.ratesources import RateHistory, bundled_history
 from pricing.stages.customs import customs_costs, customs_value
@@ -328,4 +329,7 @@ class Engine:
             lines=lines, charges=charges, shipping_method=shipping_method,
             warnings=tuple(warnings), total_amounts=totals,
             labels={c.name: plan.label(c.name, locale) for c in charges}
-            if self.labels is not None else {})
+            if self.labels is not None else {},
+            payment_methods=tuple(available_methods(plan.spec.payment_methods,
+                                                    Money(totals["due_at_checkout"], cur),
+                                                    locale, country=req.country)))

@@ -473,6 +473,10 @@ class Quote:
     total_amounts: Mapping[str, Decimal] = field(default_factory=dict)
     #: Charge names in the quote's language ("VAT" -> "MwSt." in German), where known.
     labels: Mapping[str, str] = field(default_factory=dict)
+    #: The market's payment methods that can pay ``due_at_checkout`` (its currency, the
+    #: destination country, the method's limits), in the market's order: ``{"id", "name",
+    #: "kind"}`` with the name in the quote's language (docs/payments.md).
+    payment_methods: tuple[Mapping[str, str], ...] = ()
 
     @property
     def totals(self) -> dict[str, Money]:
@@ -551,6 +555,7 @@ class Quote:
                 "included": c.included,
                 "payable": c.payable,
             } for c in self.charges],
+            "payment_methods": [dict(m) for m in self.payment_methods],
             "warnings": list(self.warnings),
         }
 

@@ -34,6 +34,7 @@ from pricing.l10n.formatting import format_delivery_range, negotiate_locale
 from pricing.markets import Market
 from pricing.markets.schema import Regime, TaxComponent, component_order, rule_values
 from pricing.money import CONTEXT, Money, Rounding, allocate, minor_unit
+from pricing.payments import bundled_payment_methods
 from pricing.quote import Charge, Item, Line, Quote, QuoteRequest, sum_money
 from pricing.stages.delivery import delivery_window  # calendars: the engine's own
 from pricing.stages.shipping import ShippingPrice, price_shipping  # the engine's own
@@ -822,9 +823,21 @@ class Oracle:
             lines=lines, charges=tuple(charges),
             shipping_method=shipping_method,
             warnings=tuple(warnings),
-            total_amounts={k: v.amount for k, v in totals.items()}, labels=names)
+            total_amounts={k: v.amount for k, v in totals.items()}, labels=names,
+            payment_methods=self.payment_methods(spec, totals["due_at_checkout"], req, locale))
 
     # -- helpers ------------------------------------------------------------------------------
+
+    @staticmethod
+    def payment_methods(spec: Any, due: Money, req: QuoteRequest, locale: str
+                        ) -> tuple[dict[str, str], ...]:
+        """Each listed method, asked one by one whether it can pay what is due at checkout."""
+        registry = bundled_payment_methods()
+        return tuple({"id": a.method.id, "name": a.method.name_in(locale),
+                      "kind": str(a.method.kind)}
+                     for a in registry.availability(spec.payment_methods, due,
+                                                    country=req.country)
+                     if a.available)
 
     def _customs_costs(self, ctx: QuoteContext, method: Any, req: QuoteRequest,
                        work: Sequence[WorkLine]) -> None:

@@ -294,7 +294,7 @@ def test_an_unknown_id_in_a_rule_file_is_a_problem_with_did_you_mean(tmp_path):
     with pytest.raises(RulesError) as err:
         load_rules(root)
     (p,) = err.value.problems
-    assert (p.file, p.key, p.value) == ("markets/nl.toml", "payment_methods[1]", "'idael'")
+    assert (p.file, p.key, p.value) == ("markets/nl.toml", "payment_methods[1]", '"idael"')
     assert p.message.startswith("unknown payment method 'idael'")
     # the suggestion is a structured field where the loader carries it, else in the message
     assert p.suggestion == "ideal" or p.message.endswith("did you mean 'ideal'?")
@@ -430,3 +430,47 @@ def test_a_registry_file_that_is_not_toml_is_one_problem(tmp_path):
         load_payment_methods(bad)
     (p,) = err.value.problems
     assert p.file == str(bad) and "TOML" in p.message
+
+
+# -- the methods a quote lists ------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def engine():
+    from pricing import Engine
+    return Engine.from_directory(RULES)
+
+
+def _cart(country: str, amount: str, currency: str) -> dict:
+    return {"destination": {"country": country}, "date": "2026-11-23",
+            "items": [{"sku": "BAG-1", "quantity": 1, "category": "general", "hs_code": "420221",
+                       "origin": "CN", "weight": {"value": "0.5", "unit": "kg"},
+                       "price": {"amount": amount, "currency": currency}}]}
+
+
+def test_a_german_quote_lists_the_eu_methods_named_in_german(engine):
+    body = engine.quote(_cart("DE", "40.00", "EUR")).to_dict()
+    assert [(m["id"], m["name"], m["kind"]) for m in body["payment_methods"]] == [
+        ("card", "Karte", "card"), ("paypal", "PayPal", "wallet"),
+        ("klarna", "Klarna", "buy_now_pay_later"),
+        ("sepa_debit", "SEPA-Lastschrift", "bank_debit")]
+
+
+@pytest.mark.parametrize("amount", ["20.00", "900.00", "1990.00", "2500.00", "9000.00"])
+def test_afterpay_is_offered_in_australia_only_up_to_aud_2000_due_at_checkout(engine, amount):
+    # Afterpay takes AUD 1.00 to 2,000.00 (Stripe); the rest of AU's list has no limit.
+    quote = engine.quote(_cart("AU", amount, "AUD"))
+    due = quote.totals["due_at_checkout"].amount
+    listed = [m["id"] for m in quote.to_dict()["payment_methods"]]
+    expected = ["card", "paypal"] + (["afterpay"] if Decimal(1) <= due <= Decimal(2000)
+                                     else []) + ["apple_pay"]
+    assert listed == expected
+    assert quote.payment_methods == tuple(quote.to_dict()["payment_methods"])
+
+
+def test_limits_in_yen_follow_the_amount_due(engine):
+    # Konbini takes JPY 120 to 300,000, PayPay JPY 1 to 500,000: a JPY 400,000 bag (with
+    # consumption tax and shipping, under 500,000 due) keeps PayPay and drops konbini.
+    small = [m["id"] for m in engine.quote(_cart("JP", "3000", "JPY")).payment_methods]
+    large = [m["id"] for m in engine.quote(_cart("JP", "400000", "JPY")).payment_methods]
+    assert small == ["card", "konbini", "paypay"]
+    assert large == ["card", "paypay"]
