@@ -533,7 +533,7 @@ def _requests_for(rules: RuleSet, market: Market, *, on: date | None,
 
 #: Which side of a threshold to aim at, and how far: a relative offset plus whole price-ending
 #: steps (at least one, so that "below" and "above" stay off the threshold after the ending).
-_SIDES = st.sampled_from(["below", "at", "above"])
+_SIDE_OF = {-1: "below", 0: "at", 1: "above"}
 #: Or exactly: on the limit, or one minor unit below or above it.
 _EXACT_OFFSETS = (-1, 0, 1)
 #: Precision for checking where an exact cart lands (the engine divides at 28 digits).
@@ -637,7 +637,7 @@ def _near(rules: RuleSet, market: Market, rates: RateTable, on: date,
     unreachable: set[tuple[Any, ...]] = set()
 
     @st.composite
-    def build(draw: st.DrawFn, off: int | None) -> dict[str, Any]:
+    def build(draw: st.DrawFn, off: int | None, side: str) -> dict[str, Any]:
         dest = draw(places)
         rate_sum = sum((c.rate.at(on) or Decimal(0)
                         for _, c in market.tax_components(dest.get("region"))), Decimal(0))
@@ -658,7 +658,6 @@ def _near(rules: RuleSet, market: Market, rates: RateTable, on: date,
             if ship_from != rules.shop.ship_from:
                 request["ship_from"] = ship_from
             return request
-        side = draw(_SIDES)
         wanted = target["limit"]
         if side != "at":
             sign = -1 if side == "below" else 1
@@ -697,8 +696,10 @@ def _near(rules: RuleSet, market: Market, rates: RateTable, on: date,
         return request
 
     # Each aim is a branch of its own, so that every one is drawn from the first choice on,
-    # with as many carts aiming near as exactly.
-    return st.one_of([build(off) for off in _EXACT_OFFSETS] + [build(None)] * 3)
+    # with as many carts aiming near (below, at, above) as exactly. An exact aim no cart of the
+    # market can reach aims near on the side of its offset instead.
+    return st.one_of([build(off, _SIDE_OF[off]) for off in _EXACT_OFFSETS]
+                     + [build(None, side) for side in _SIDE_OF.values()])
 
 
 def _lattice(market: Market) -> tuple[Decimal, Decimal, Decimal]:

@@ -182,7 +182,7 @@ def test_bad_rows_and_max_bad_rows(tmp_path, rates_file, capsys):
                       catalog=catalog)
     err = capsys.readouterr().err
     assert code == 1
-    assert f"{catalog}:5: price: price is not a number" in err
+    assert f"{catalog}:5: price: price is not a plain decimal number" in err
     assert f"{catalog}:6: hs_code: invalid HS code '61A9'" in err
     assert "2 bad rows of 5 (40.00 %) is over --max-bad-rows 0 %" in err
     # Every good row is written all the same, and every bad one listed with its line.

@@ -138,7 +138,8 @@ def test_the_metadata_says_what_a_package_index_shows(built):
     assert "Typing :: Typed" in meta.get_all("Classifier")
     assert {u.split(",")[0] for u in meta.get_all("Project-URL")} >= {"Homepage", "Source",
                                                                       "Issues"}
-    assert set(meta.get_all("Provides-Extra")) == {"service", "testing", "live-rates", "dev"}
+    assert set(meta.get_all("Provides-Extra")) == {"service", "testing", "live-rates", "dev",
+                                                    "parquet", "distributed", "mutate"}
     core = {r.split(";")[0].split("<")[0].split(">")[0].strip()
             for r in meta.get_all("Requires-Dist") if "extra ==" not in r}
     # The engine alone: no web stack, no test tools.

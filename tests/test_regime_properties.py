@@ -66,6 +66,9 @@ def values_tested(market: Market, regime: Any, request: dict[str, Any], quote: Q
     tax = spec.tax
     region = request["destination"].get("region")
     comps = [c for c in (tax.components if tax else ()) if not c.regions or region in c.regions]
+    # A regional component that replaces another (Azores VAT for VAT) is the only one of the two.
+    replaced = {c.replaces for c in comps if c.replaces is not None}
+    comps = [c for c in comps if c.name not in replaced]
 
     def rate_sum(category: str | None) -> Fraction:
         total = Fraction(0)

@@ -515,9 +515,14 @@ def test_au_low_value_gst_starts_on_2018_07_01(limits, day, regime):
     ("2026-12-01", True, False),    # 8 days old: stale
 ])
 def test_rate_age_limits(engine, day, stale, early):
-    q = quote(engine, "DE", [item()], date=day)
+    # A USD price in Germany: the quote converts with the EUR/USD rate of 2026-11-23.
+    q = quote(engine, "DE", [item(currency="USD")], date=day)
     assert q.fx["stale"] is stale
     assert any("after the quote date" in w for w in q.warnings) is early
+    # A EUR price in Germany converts nothing: no rate, however old, is worth a warning.
+    same = quote(engine, "DE", [item()], date=day)
+    assert same.fx["stale"] is False
+    assert not any("rate" in w for w in same.warnings)
 
 
 # -- request bounds ----------------------------------------------------------------------------

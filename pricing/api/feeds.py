@@ -118,7 +118,11 @@ def feeds_router(provider: EngineProvider, *, catalog: str | Path | None = None)
         503: {"description": "The service's catalog cannot be read"}})
     def get_feed(
         request: Request, market_id: str,
-        channel: Annotated[str, Query(description=", ".join(CHANNELS))],
+        # The schema lists the channels, so a generated client offers only those; any other
+        # value still gets the did-you-mean problem of pricing.feeds.channels.channel.
+        channel: Annotated[str, Query(description="The channel whose columns and conventions "
+                                      "the feed follows", json_schema_extra={
+                                          "enum": list(CHANNELS)})],
         locale: Annotated[str | None, Query(description="One of the market's languages; "
                                                         "default: its default")] = None,
         day_text: Annotated[str | None, Query(alias="date", description="YYYY-MM-DD; "

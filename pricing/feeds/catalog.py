@@ -12,9 +12,10 @@ a bad price or HS code is refused the same way whatever the format.
 ...                         "currency": "eur", "hs_code": "6109.10", "gtin": "4006381333931"})
 >>> row.item.price, row.item.hs_code, row.gtin, row.availability
 (Money('29.90', 'EUR'), '610910', '4006381333931', 'in_stock')
->>> [(p.line, p.key, p.message) for p in checker.check(3, {"sku": "TEE-2", "title": "Tee",
-...                                                      "price": "29,90", "currency": "EUR"})]
-[(3, 'price', "price is not a number: '29,90'")]
+>>> (bad,) = checker.check(3, {"sku": "TEE-2", "title": "Tee", "price": "29,90",
+...                            "currency": "EUR"})
+>>> bad.line, bad.key, bad.message.split(";")[0]
+(3, 'price', "price is not a plain decimal number: '29,90'")
 """
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ def doc(ctx: click.Context, rules: Path, output: Path | None, check: bool, on: d
     except PricingError as e:
         raise report(e) from None
     day = on or doc_date(ruleset) or date.today()
-    text = render_markdown(market_rows(ruleset, on=day), on=day)
+    text = render_markdown(market_rows(ruleset, on=day, locale="en"), on=day)
     o = out()
     if output is None:
         o.line(text.rstrip("\n"))

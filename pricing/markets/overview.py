@@ -49,9 +49,11 @@ def doc_date(rules: RuleSet) -> date | None:
     return date.fromisoformat(max(dated)) if dated else None
 
 
-def market_rows(rules: RuleSet, *, on: date) -> list[dict[str, Any]]:
-    """Every market's summary on ``on``, in market id order."""
-    return [m.summary(on=on) for m in rules.markets.values()]
+def market_rows(rules: RuleSet, *, on: date, locale: str | None = None
+                ) -> list[dict[str, Any]]:
+    """Every market's summary on ``on``, in market id order; payment method names in
+    ``locale`` (default: each market's own language)."""
+    return [m.summary(on=on, locale=locale) for m in rules.markets.values()]
 
 
 def percent(rate: str | Decimal | None) -> str:
@@ -178,8 +180,8 @@ def _section(r: Mapping[str, Any]) -> list[str]:
             + (" (default)" if m["default"] else "") for m in r["shipping_methods"]))
     else:
         out.append("- **Shipping**: none (duty and tax quotes only)")
-    out.append("- **Payment methods**: " + (", ".join(f"`{p}`" for p in r["payment_methods"])
-                                            or "none listed"))
+    out.append("- **Payment methods**: " + (", ".join(
+        f"{_text(p['name'])} (`{p['id']}`)" for p in r["payment_methods"]) or "none listed"))
     if r["unconfirmed"]:
         out.append(f"- **Unconfirmed** ({len(r['unconfirmed'])}):")
         out += [f"  - `{u['key']}`: {_text(u['why'])}" for u in r["unconfirmed"]]
