@@ -20,8 +20,8 @@ $(VENV)/.installed-test: $(BIN)/activate pyproject.toml setup.py
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-$(VENV)/.installed-mutate: $(BIN)/activate pyproject.toml
-	$(BIN)/pip install --quiet -e '.[test,mutate]'
+$(VENV)/.installed-mutate: $(BIN)/activate pyproject.toml setup.py
+	$(BIN)/pip install --quiet -e '.[dev,mutate]'
 	touch $@
 
 serve: $(VENV)/.installed
