@@ -233,8 +233,8 @@ class QuoteResponseModel(QuoteModel):
     signature: SignatureModel
 
 
-class VerificationModel(_Closed):
-    """The answer of ``POST /v1/quotes/verify``."""
+class VerificationModel(_Open):
+    """The answer of ``POST /v1/quotes/verify`` (open: the signing scheme may add members)."""
 
     status: Status
     quote: dict[str, Any] | None = Field(description="The signed payload; null when tampered")
@@ -445,7 +445,7 @@ class LabelsModel(_Closed):
 # -- products, rates, prices --------------------------------------------------------------------
 
 class WeightOutModel(_Closed):
-    value: _Decimal
+    value: str = Field(description="Kilograms, a decimal string", examples=["0.18"])
     unit: Literal["kg"]
 
 
