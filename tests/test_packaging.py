@@ -139,7 +139,7 @@ def test_the_metadata_says_what_a_package_index_shows(built):
     assert {u.split(",")[0] for u in meta.get_all("Project-URL")} >= {"Homepage", "Source",
                                                                       "Issues"}
     assert set(meta.get_all("Provides-Extra")) == {"service", "testing", "live-rates", "dev",
-                                                    "parquet", "distributed", "mutate"}
+                                                   "parquet", "distributed", "mutate"}
     core = {r.split(";")[0].split("<")[0].split(">")[0].strip()
             for r in meta.get_all("Requires-Dist") if "extra ==" not in r}
     # The engine alone: no web stack, no test tools.
@@ -236,7 +236,8 @@ def test_without_extras_the_service_and_testing_say_which_extra_to_install(venv,
     assert proc.returncode == 1
     assert proc.stderr.strip() == (
         "error: pricing serve needs the 'service' extra, which is not installed (missing: "
-        "fastapi, uvicorn, orjson, prometheus_client, watchfiles); install it with: "
+        "fastapi, uvicorn, orjson, prometheus_client, watchfiles, fastapi_offline); install "
+        "it with: "
         "pip install 'crossborder-pricing[service]'")
     proc = _in_venv(venv, str(venv / "bin" / "python"), "-I", "-c", "import pricing.testing",
                     cwd=tmp_path, check=False)

@@ -40,6 +40,7 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -47,6 +48,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from pricing.api.cache import DEFAULT_CACHE_BYTES, QuoteCache
 from pricing.api.feeds import feeds_router
 from pricing.api.metrics import MULTIPROC_ENV, Metrics, worker_metrics_dir
+from pricing.api.models import (
+    HealthModel,
+    MarketModel,
+    MarketsModel,
+    ProductAnswerModel,
+    QuoteResponseModel,
+    RatesModel,
+    ReadyModel,
+    ReloadModel,
+    VerificationModel,
+    answer,
+)
 from pricing.api.preview import add_preview, preview_enabled
 from pricing.api.problems import (
     PROBLEM_MEDIA_TYPE,
@@ -321,10 +334,20 @@ def _openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
             schema = get_openapi(title=app.title, version=app.version, summary=app.summary,
                                  description=app.description, routes=app.routes,
                                  tags=app.openapi_tags)
+        # FastAPI drops every null from the document, examples too: put them back as written
+        # (a quote's example without its null members would not match its own schema).
+        for route in app.routes:
+            example = (getattr(route, "responses", None) or {}).get(200, {}).get(
+                "content", {}).get("application/json", {}).get("example")
+            for method in getattr(route, "methods", None) or () if example else ():
+                op = schema["paths"].get(route.path_format, {}).get(method.lower())
+                if op is not None and method != "HEAD":
+                    op["responses"]["200"]["content"]["application/json"]["example"] = example
         for operations in schema.get("paths", {}).values():
             head = operations.get("head")
             if head is not None and "get" in operations:
                 head["operationId"] = operations["get"]["operationId"] + "_head"
+                head["responses"]["200"].pop("content", None)  # HEAD answers have no body
         defs = schema.setdefault("components", {}).setdefault("schemas", {})
         defs.pop("HTTPValidationError", None)  # FastAPI's default 422 shape: we send problems
         defs.pop("ValidationError", None)
@@ -446,7 +469,14 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
             if watching:
                 prov.stop_watching()
 
-    app = FastAPI(
+    # /docs and /redoc from the Swagger UI and ReDoc files fastapi-offline ships, served under
+    # /static-offline-docs: the pages work without a network (FastAPI's own load a CDN).
+    app = FastAPIOffline(
+        # Operation ids are the handlers' names (post_quote, list_markets): what generated
+        # clients call their functions.
+        generate_unique_id_function=lambda route: route.name,
+        # No validator badge: Swagger UI would send the schema to validator.swagger.io.
+        swagger_ui_parameters={"validatorUrl": None},
         title="pricing",
         version="1",
         summary="Landed-cost quotes with every amount explained",
@@ -468,6 +498,13 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
                                       "expires_at": "2026-11-23T10:15:00Z"}
     except PricingError:
         example_quote = None
+    # A market as the rules in use describe it (de when there is one), for the examples.
+    rules = prov.engine.rules
+    example_day = date.fromisoformat(EXAMPLE_REQUEST["date"])
+    example_market = next((m for k, m in rules.markets.items() if k == "de"),
+                          next(iter(rules.markets.values()), None))
+    example_summary = (example_market.summary(on=example_day) if example_market is not None
+                       else None)
 
     # -- errors --
 
@@ -499,9 +536,8 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
     # -- quotes --
 
     quote_responses: dict[int | str, dict[str, Any]] = {
-        200: {"description": "The quote: `Quote.to_dict()` plus `signature`",
-              "content": {"application/json": {"example": example_quote}}
-              if example_quote else {"application/json": {}}},
+        **answer(QuoteResponseModel, "The quote: `Quote.to_dict()` plus `signature`",
+                 example_quote),
         **_PROBLEMS,
     }
 
@@ -550,10 +586,10 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
         return Response(head + b',"signature":' + render(signature) + b"}",
                         media_type="application/json")
 
-    @app.post("/v1/quotes/verify", tags=["quotes"], responses={200: {
-        "description": "valid, expired or tampered", "content": {"application/json": {
-            "example": {"status": "valid", "quote": {"v": 1, "market": "de", "...": "..."},
-                        "expires_at": "2026-11-23T10:15:00Z", "cart_matches": True}}}},
+    @app.post("/v1/quotes/verify", tags=["quotes"], responses={**answer(
+        VerificationModel, "valid, expired or tampered", {
+            "status": "valid", "quote": {"v": 1, "market": "de", "currency": "EUR"},
+            "expires_at": "2026-11-23T10:15:00Z", "cart_matches": True}),
         **_PROBLEMS}, response_class=Response, summary="Check a signed quote",
         openapi_extra=_body_doc("VerifyRequestModel", _VERIFY_EXAMPLES))
     async def verify_quote(request: Request) -> Response:
@@ -575,10 +611,9 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
     markets_bodies: dict[tuple[str, date], bytes] = {}
 
     @app.get("/v1/markets", tags=["markets"], response_class=Response,
-             responses={200: {"description": "Every market", "content": {"application/json": {
-                 "example": {"rules_version": "1617b0fd64d6", "date": "2026-11-29",
-                             "markets": [{"id": "de", "...": "..."}]}}}},
-                 422: _PROBLEMS[422]})
+             responses={**answer(MarketsModel, "Every market", example_summary and {
+                 "rules_version": rules.version, "date": example_day.isoformat(),
+                 "markets": [example_summary]}), 422: _PROBLEMS[422]})
     async def list_markets(on: Annotated[str | None, _DATE_QUERY] = None) -> Response:
         """Every market of the rules in use on the day (default: today): currency, tax rates,
         thresholds, valuation and sources (`Market.summary`, docs/service.md)."""
@@ -598,11 +633,10 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
         return Response(body, media_type="application/json")
 
     @app.get("/v1/markets/{market_id}", tags=["markets"], response_class=Response,
-             responses={200: {"description": "One market", "content": {"application/json": {
-                 "example": {"id": "de", "name": "Germany", "countries": ["DE"],
-                             "currency": "EUR", "...": "...",
-                             "rules_version": "1617b0fd64d6", "date": "2026-11-29"}}}},
-                 **_NOT_FOUND, 422: _PROBLEMS[422]})
+             responses={**answer(MarketModel, "One market", example_summary and {
+                 **example_summary, "rules_version": rules.version,
+                 "date": example_day.isoformat()}), **_NOT_FOUND,
+                        422: _PROBLEMS[422]})
     async def get_market(market_id: str,
                          on: Annotated[str | None, _DATE_QUERY] = None) -> Response:
         """One market's summary on the day (default: today); 404 with a "did you mean"
@@ -616,8 +650,13 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
                       "date": day.isoformat()})
 
     @app.get("/v1/products/{sku}", tags=["products"], response_class=Response,
-             responses={200: {"description": "The product's text in the locale", "content": {
-                 "application/json": {}}}, **_NOT_FOUND, 422: _PROBLEMS[422]})
+             responses={**answer(ProductAnswerModel, "The product's text in the locale", {
+                 "sku": "TEE-ORG-WHT-M", "title": "T-shirt en coton bio, blanc, taille M",
+                 "title_locale": "fr", "description": "T-shirt en coton biologique, 180 g/m².",
+                 "description_locale": "fr", "price": {"amount": "29.90", "currency": "EUR"},
+                 "hs_code": "610910", "origin": "PT", "category": "clothing",
+                 "weight": {"value": "0.18", "unit": "kg"}, "rules_version": "1617b0fd64d6"}),
+                        **_NOT_FOUND, 422: _PROBLEMS[422]})
     async def get_product(
         request: Request, sku: str,
         market: Annotated[str | None, Query(max_length=40, description=(
@@ -643,10 +682,10 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
         data = found.to_dict() if hasattr(found, "to_dict") else dict(found)
         return _json({**data, "rules_version": engine.rules.version})
 
-    @app.get("/v1/rates", tags=["rates"], response_class=Response, responses={200: {
-        "description": "The rate table in use", "content": {"application/json": {"example": {
+    @app.get("/v1/rates", tags=["rates"], response_class=Response, responses=answer(
+        RatesModel, "The rate table in use", {
             "base": "EUR", "date": "2026-11-20", "source": "ECB",
-            "rates": {"EUR": "1", "GBP": "0.8712", "...": "..."}}}}}})
+            "rates": {"EUR": "1", "GBP": "0.8712", "USD": "1.0512"}}))
     async def get_rates() -> Response:
         """The exchange-rate table quotes are computed with (units per one base unit)."""
         return _json(prov.engine.rates.to_dict())
@@ -654,13 +693,21 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
     # -- operations --
 
     @app.api_route("/healthz", methods=["GET", "HEAD"], tags=["operations"],
-                   response_class=Response)
+                   response_class=Response, responses=answer(HealthModel, "Alive",
+                                                             {"status": "ok"}))
     async def healthz() -> Response:
         """Liveness: the process answers (HEAD too, for load balancers)."""
         return _json({"status": "ok"})
 
     @app.api_route("/readyz", methods=["GET", "HEAD"], tags=["operations"],
-                   response_class=Response)
+                   response_class=Response, responses=answer(
+                       ReadyModel, "Serving; `degraded` names the markets it cannot price", {
+                           "status": "ready", "rules_version": "1617b0fd64d6",
+                           "rules_loaded_at": "2026-11-23T10:15:00.000Z",
+                           "markets": ["de", "gb"],
+                           "rates": {"source": "ECB", "as_of": "2026-11-20"},
+                           "unpriced_markets": [], "reload_errors": [], "last_reload": None,
+                           "catalog_errors": []}))
     async def readyz() -> Response:
         """Readiness: the rules version serving, the markets the rates cannot price
         (``status`` is then ``degraded``), and where the last reload found problems.
@@ -692,7 +739,10 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
                                        for p in err.problems]),
         })
 
-    @app.get("/metrics", tags=["operations"], response_class=Response)
+    @app.get("/metrics", tags=["operations"], response_class=Response, responses={200: {
+        "description": "Prometheus text format, or OpenMetrics when the Accept header asks",
+        "content": {"text/plain": {"schema": {"type": "string"}},
+                    "application/openmetrics-text": {"schema": {"type": "string"}}}}})
     async def get_metrics(request: Request) -> Response:
         """Prometheus text format (OpenMetrics when asked for): requests and quotes with their
         latency, reloads, rules version, rates age, process; every worker's, added up."""
@@ -703,6 +753,10 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
         return Response(body, media_type=content_type)
 
     @app.post("/v1/admin/reload", tags=["operations"], response_class=Response, responses={
+        **answer(ReloadModel, "Reloaded (`ok`), or the files had not changed (`unchanged`)",
+                 {"outcome": "ok", "trigger": "admin", "at": "2026-11-23T10:20:00.000Z",
+                  "rules_version": "5d0c2a9e71b4", "previous_version": "1617b0fd64d6",
+                  "seconds": 0.8123, "errors": []}),
         401: {"model": ProblemModel, "description": "No bearer token"},
         403: {"model": ProblemModel, "description": "The token is wrong, or "
               "PRICING_ADMIN_TOKEN is not set (the admin API is off)"},

@@ -23,6 +23,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from pricing.api.models import PricesResponseModel, answer
 from pricing.api.problems import PROBLEM_MEDIA_TYPE, problem, problem_from_error, render
 from pricing.api.provider import EngineProvider
 from pricing.bulk import BulkPricer, CatalogItem
@@ -49,8 +50,8 @@ class PriceItemModel(BaseModel):
 
     sku: str = Field(min_length=1, max_length=128)
     price: PriceModel
-    hs_code: _Hs | None = Field(None, json_schema_extra={"type": "string", "example": "610910"})
-    origin: _Country | None = Field(None, json_schema_extra={"type": "string", "example": "PT"})
+    hs_code: _Hs | None = None
+    origin: _Country | None = None
     category: str | None = Field(None, max_length=64)
     weight: WeightModel | None = None
 
@@ -59,19 +60,38 @@ class PricesRequestModel(BaseModel):
     """The body of ``POST /v1/prices``. Items are checked one by one: a bad item is reported
     in ``errors`` with its index, the others are priced."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"examples": [{
+        "market": "de", "date": "2026-11-23", "items": [
+            {"sku": "TSHIRT-01", "price": {"amount": "20.00", "currency": "EUR"},
+             "hs_code": "610910", "origin": "PT", "weight": {"value": "0.2", "unit": "kg"}},
+            {"sku": "BOOK-7", "price": {"amount": "12.50", "currency": "EUR"},
+             "category": "books"}]}]})
 
     market: str = Field(max_length=40, json_schema_extra={"example": "de"})
     items: list[dict[str, Any]] = Field(
         min_length=1, max_length=MAX_PRICES,
         description="Each as a quote item without quantity: sku, price {amount, currency}, "
                     "hs_code, origin, category, weight {value, unit}")
-    date: _Day | None = Field(None, json_schema_extra={"type": "string", "format": "date"})
-    locale: _Locale | None = Field(None, json_schema_extra={"type": "string",
-                                                            "example": "de_DE"})
+    date: _Day | None = Field(None, description="Quote date; default: today")
+    locale: _Locale | None = Field(None, description="One of the market's locales; default: "
+                                   "its default")
     region: str | None = Field(None, max_length=10, description="ISO 3166-2, where taxes "
                                "depend on it (the US, Canada)")
-    ship_from: _Country | None = Field(None, json_schema_extra={"type": "string"})
+    ship_from: _Country | None = Field(None, description="Default: the shop's country")
+
+
+#: The example answer of ``POST /v1/prices`` (its request is :class:`PricesRequestModel`'s).
+_PRICES_EXAMPLE = {
+    "market": "de", "currency": "EUR", "locale": "de_DE", "date": "2026-11-23",
+    "rules_version": "1617b0fd64d6", "priced": 1, "failed": 1,
+    "prices": [{"index": 0, "sku": "TSHIRT-01",
+                "unit_price": {"amount": "20.00", "currency": "EUR", "formatted": "20,00 €"},
+                "landed_price": {"amount": "20.00", "currency": "EUR",
+                                 "formatted": "20,00 €"},
+                "duty": "0.00", "tax": "0.00", "included_tax": "3.19", "fees": "0.00",
+                "regime": "domestic"}],
+    "errors": [{"index": 1, "sku": "MUG-3", "field": "items[1].price",
+                "code": "invalid-request", "message": "required field is missing"}]}
 
 
 def _problem(request: Request, body: dict[str, Any]) -> Response:
@@ -112,7 +132,8 @@ def feeds_router(provider: EngineProvider, *, catalog: str | Path | None = None)
 
     @router.get("/v1/feeds/{market_id}", tags=["feeds"], response_class=Response, responses={
         200: {"description": "The feed, as `pricing feed` writes it",
-              "content": {"text/csv": {}, "text/tab-separated-values": {}}},
+              "content": {media.split(";")[0]: {"schema": {"type": "string"}}
+                          for media in _MEDIA.values()}},
         404: {"description": "No such market, or no catalog"},
         422: {"description": "Unknown channel or locale"},
         503: {"description": "The service's catalog cannot be read"}})
@@ -178,8 +199,8 @@ def feeds_router(provider: EngineProvider, *, catalog: str | Path | None = None)
             "x-rules-version": engine.rules.version})
 
     @router.post("/v1/prices", tags=["feeds"], response_class=Response, responses={
-        200: {"description": "Each item's landed unit price, and the items that could not be "
-                             "priced", "content": {"application/json": {}}},
+        **answer(PricesResponseModel, "Each item's landed unit price, and the items that could "
+                 "not be priced", _PRICES_EXAMPLE),
         400: {"description": "The body is not valid JSON"},
         413: {"description": "The body is over the size limit"},
         415: {"description": "The body is not declared as JSON"},

@@ -29,6 +29,14 @@ from fastapi import FastAPI, Query
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
+from pricing.api.models import (
+    LabelsModel,
+    ProductsModel,
+    RegionsModel,
+    RulesStatusModel,
+    SamplesModel,
+    answer,
+)
 from pricing.api.problems import render
 from pricing.api.provider import EngineProvider, iso_timestamp
 from pricing.codes import normalize_locale, parse_day
@@ -60,8 +68,6 @@ def _json(data: Any) -> Response:
     return Response(render(data), media_type=_JSON)
 
 
-def _example(data: Any) -> dict[int | str, dict[str, Any]]:
-    return {200: {"description": "OK", "content": {_JSON: {"example": data}}}}
 
 
 def _plain(problem: Problem | dict[str, Any], *, source: str, root: Path | None
@@ -115,12 +121,15 @@ def add_preview(app: FastAPI, provider: EngineProvider, *, page: bool = True) ->
 
         app.mount("/preview/assets", StaticFiles(directory=STATIC_DIR), name="preview-assets")
 
-    @app.get("/v1/products", tags=["products"], response_class=Response, responses={**_example({
+    @app.get("/v1/products", tags=["products"], response_class=Response, responses={**answer(
+        ProductsModel, "A page of the catalog", {
         "rules_version": "1617b0fd64d6", "catalog": True, "total": 48, "offset": 0, "limit": 2,
         "products": [{"sku": "TEE-ORG-WHT-M", "title": "T-shirt en coton bio, blanc, taille M",
                       "title_locale": "fr", "price": {"amount": "29.90", "currency": "EUR"},
                       "hs_code": "610910", "origin": "PT", "category": "clothing",
-                      "weight": {"value": "0.18", "unit": "kg"}, "...": "..."}]}), **_NO_MARKET})
+                      "description": "T-shirt en coton biologique, 180 g/m².",
+                      "description_locale": "fr",
+                      "weight": {"value": "0.18", "unit": "kg"}}]}), **_NO_MARKET})
     async def list_products(
         market: Annotated[str | None, Query(max_length=40, description="Narrows `locale` to "
                                             "the market's languages")] = None,
@@ -155,15 +164,19 @@ def add_preview(app: FastAPI, provider: EngineProvider, *, page: bool = True) ->
                       "products": [p.to_dict() for p in found[offset:offset + limit]]})
 
     @app.get("/v1/markets/{market_id}/samples", tags=["markets"], response_class=Response,
-             responses={**_example({
+             responses={**answer(SamplesModel, "Sample carts, each with a ready request", {
                  "market": "gb", "date": "2026-11-23", "rules_version": "1617b0fd64d6",
                  "carts": [{"id": "above-low-value", "name": "Above the 135.00 GBP limit of "
                             "low-value", "description": "2 × Chelsea boots ...: quoted as "
                             "Import: customs duty and import VAT",
                             "regime": {"id": "import", "name": "Import: customs duty and "
                                        "import VAT"}, "ship_from": None, "region": None,
-                            "items": [{"sku": "BOOT-CHEL-BLK-39", "quantity": 2, "...": "..."}],
-                            "request": {"destination": {"country": "GB"}, "...": "..."}}],
+                            "items": [{"sku": "BOOT-CHEL-BLK-39", "quantity": 2, "price": {
+                                "amount": "89.00", "currency": "EUR"}}],
+                            "request": {"destination": {"country": "GB"}, "market": "gb",
+                                        "date": "2026-11-23", "items": [{
+                                            "sku": "BOOT-CHEL-BLK-39", "quantity": 2,
+                                            "price": {"amount": "89.00", "currency": "EUR"}}]}}],
                  "refused": []}),
                         **_NO_MARKET})
     async def market_samples(market_id: str, on: Annotated[str | None, Query(
@@ -185,7 +198,8 @@ def add_preview(app: FastAPI, provider: EngineProvider, *, page: bool = True) ->
                       "refused": [{"id": i, "reason": why} for i, why in samples.refused]})
 
     @app.get("/v1/markets/{market_id}/regions", tags=["markets"], response_class=Response,
-             responses={**_example({"market": "us", "requires_region": True, "regions": [
+             responses={**answer(RegionsModel, "The regions a destination may name", {
+                 "market": "us", "requires_region": True, "regions": [
                  {"code": "US-CA", "name": "California", "country": "US", "taxed": True},
                  {"code": "US-OR", "name": "Oregon", "country": "US", "taxed": False}]}),
                  **_NO_MARKET})
@@ -208,9 +222,10 @@ def add_preview(app: FastAPI, provider: EngineProvider, *, page: bool = True) ->
         return _json({"market": market.id, "requires_region": market.requires_region,
                       "regions": regions})
 
-    @app.get("/v1/labels", tags=["markets"], response_class=Response, responses={**_example({
-        "locale": "ar_SA", "direction": "rtl", "labels": {
-            "Subtotal": "المجموع الفرعي", "Total": "الإجمالي", "...": "..."}}), **_NO_MARKET})
+    @app.get("/v1/labels", tags=["markets"], response_class=Response, responses={**answer(
+        LabelsModel, "The service's words in the locale", {
+            "locale": "ar_SA", "direction": "rtl", "labels": {
+                "Subtotal": "المجموع الفرعي", "Total": "الإجمالي"}}), **_NO_MARKET})
     async def get_labels(
         locale: Annotated[str, Query(max_length=40, description="e.g. ar_SA, de_CH")],
         market: Annotated[str | None, Query(max_length=40, description="Falls back to the "
@@ -232,18 +247,22 @@ def add_preview(app: FastAPI, provider: EngineProvider, *, page: bool = True) ->
         return _json({"locale": loc, "direction": text_direction(loc), "labels": words})
 
     @app.get("/v1/rules/status", tags=["operations"], response_class=Response,
-             responses=_example({
+             responses=answer(RulesStatusModel, "The rules in use and their problems", {
                  "status": "problems", "rules_version": "1617b0fd64d6",
                  "rules_loaded_at": "2026-11-23T10:15:00.000Z",
                  "rates": {"source": "ECB", "as_of": "2026-11-20"},
+                 "markets": 101,
                  "last_reload": {"outcome": "failed", "trigger": "watch",
-                                 "at": "2026-11-23T10:20:00.000Z"},
+                                 "at": "2026-11-23T10:20:00.000Z",
+                                 "rules_version": "1617b0fd64d6"},
                  "problems": [{"source": "rules", "file": "markets/de.toml", "line": 31,
                                "key": "tax.components[0].rate",
                                "message": "write rates as decimal strings",
                                "expected": "a rate such as \"0.19\""}],
                  "unconfirmed": [{"market": "sa", "file": "markets/sa.toml",
-                                  "key": "regimes[0].max_value", "why": "..."}]}))
+                                  "key": "regimes[0].max_value",
+                                  "why": "the SAR 1,000 limit is from a customs notice "
+                                         "not yet confirmed"}]}))
     async def rules_status() -> Response:
         """The rules in use, and every problem a merchant should fix, in plain words.
 
