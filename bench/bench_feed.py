@@ -4,7 +4,9 @@ Side by side in one run, on the same SKUs, each checked to give the same prices:
 
 (a) the loop a user would write: per SKU, a py-moneyed conversion, the .99 rounding and babel's
     ``format_currency`` (compute only: no file read or written);
-(b) ``BulkPricer.price_many`` alone (the bulk pricing core);
+(b) ``BulkPricer.price_many`` alone (the bulk pricing core), chunk by chunk as a feed calls it,
+    building the ``CatalogItem`` of each SKU in the timing; and (b') the same on items built
+    beforehand, as the loop's input is (a ``CatalogItem`` with its ``Money`` costs ~1 us);
 (c) ``pricing feed`` end to end: read the CSV, check every row, price, localize, write the feed
     (``run_feed``, in this process, after the engine is loaded).
 
@@ -14,7 +16,10 @@ with the .99 ending, which the loop computes too. Then peak memory of (c) for th
 against a tenth of it (each in a fresh process: peak RSS, and tracemalloc's peak of the run),
 and (c) on a local Dask cluster of two worker processes against one local process.
 
-Run by hand (several minutes with the straightforward bulk core):
+Each of (a), (b), (b') and (c) runs ``--repeat`` times (default 3), interleaved, and the
+median is reported: the machine is shared, so only ratios from one run mean anything.
+
+Run by hand (a few minutes):
 
     .venv/bin/python bench/bench_feed.py              # 200,000 SKUs
     .venv/bin/python bench/bench_feed.py --skus 20000 --no-dask
@@ -85,15 +90,28 @@ def loop(prices: list[tuple[str, Decimal]], rate: Decimal) -> list[tuple[Decimal
     return out
 
 
+def items_of(prices: list[tuple[str, Decimal]]) -> list[CatalogItem]:
+    return [CatalogItem(sku, Money(amount, "USD"), hs_code="610910", origin="PT",
+                        category="clothing", weight_kg=Decimal("0.25")) for sku, amount in prices]
+
+
 def bulk(engine: Engine, prices: list[tuple[str, Decimal]]) -> list[Decimal]:
     """(b) BulkPricer.price_many, chunk by chunk as a feed calls it."""
     pricer = BulkPricer(engine, MARKET, on=DAY, ship_from="DE")
     out: list[Decimal] = []
     for start in range(0, len(prices), CHUNK):
-        items = [CatalogItem(sku, Money(amount, "USD"), hs_code="610910", origin="PT",
-                             category="clothing", weight_kg=Decimal("0.25"))
-                 for sku, amount in prices[start:start + CHUNK]]
+        items = items_of(prices[start:start + CHUNK])
         out += [p.landed_price for p in pricer.price_many(items)]  # type: ignore[misc]
+    return out
+
+
+def bulk_built(engine: Engine, items: list[CatalogItem]) -> list[Decimal]:
+    """(b') BulkPricer.price_many on items built beforehand, chunk by chunk."""
+    pricer = BulkPricer(engine, MARKET, on=DAY, ship_from="DE")
+    out: list[Decimal] = []
+    for start in range(0, len(items), CHUNK):
+        out += [p.landed_price for p in pricer.price_many(items[start:start + CHUNK])
+                ]  # type: ignore[misc]
     return out
 
 
@@ -113,6 +131,10 @@ def timed(fn, *args):
     start = time.perf_counter()
     result = fn(*args)
     return time.perf_counter() - start, result
+
+
+def median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
 
 
 def memory_child(catalog: str, out: str) -> None:
@@ -137,6 +159,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--skus", type=int, default=200_000)
     ap.add_argument("--no-dask", action="store_true", help="skip the two-worker comparison")
+    ap.add_argument("--repeat", type=int, default=3, help="runs of each, median reported")
     ap.add_argument("--memory-child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.memory_child:
@@ -153,12 +176,22 @@ def main() -> None:
         rate = engine.plan(MARKET, DAY).conversion("USD").factor
         print(f"{n:,} SKUs, market {MARKET}, USD -> EUR at {rate}, locale {LOCALE}")
 
-        t_loop, looped = timed(loop, prices, rate)
-        t_bulk, bulked = timed(bulk, engine, prices)
-        t_feed, path = timed(feed, engine, catalog, work / "out")
+        items = items_of(prices)
+        runs: dict[str, list[float]] = {"loop": [], "bulk": [], "built": [], "feed": []}
+        for _ in range(args.repeat):
+            t, looped = timed(loop, prices, rate)
+            runs["loop"].append(t)
+            t, bulked = timed(bulk, engine, prices)
+            runs["bulk"].append(t)
+            t, built = timed(bulk_built, engine, items)
+            runs["built"].append(t)
+            t, path = timed(feed, engine, catalog, work / "out")
+            runs["feed"].append(t)
+        t_loop, t_bulk, t_built, t_feed = (median(runs[k]) for k in runs)
         fed = feed_prices(path)
-        same = [p for p, _ in looped] == bulked == fed
-        print(f"identical prices in (a), (b) and (c): {same}")
+        same = [p for p, _ in looped] == bulked == built == fed
+        print(f"identical prices in (a), (b), (b') and (c): {same}; medians of "
+              f"{args.repeat} runs")
         if not same:
             bad = next(i for i, (a, b, c) in enumerate(zip([p for p, _ in looped], bulked, fed,
                                                            strict=True)) if not a == b == c)
@@ -168,6 +201,8 @@ def main() -> None:
         print(f"(a) loop (py-moneyed, rounding, babel) {t_loop:8.2f} s  {t_loop * us:7.1f} us/SKU")
         print(f"(b) BulkPricer.price_many              {t_bulk:8.2f} s  {t_bulk * us:7.1f} us/SKU"
               f"  {t_loop / t_bulk:6.2f}x the loop (target >= 20x)")
+        print(f"(b') the same, items built beforehand  {t_built:8.2f} s  {t_built * us:7.1f} "
+              f"us/SKU  {t_loop / t_built:6.2f}x the loop")
         print(f"(c) pricing feed end to end            {t_feed:8.2f} s  {t_feed * us:7.1f} us/SKU"
               f"  {t_loop / t_feed:6.2f}x the loop (target >= 3x)")
 

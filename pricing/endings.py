@@ -23,6 +23,7 @@ Money('1230', 'JPY')
 from __future__ import annotations
 
 import decimal
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -30,6 +31,23 @@ from enum import StrEnum
 from pricing.money import Money, minor_unit
 
 __all__ = ["EndingMode", "PriceEnding"]
+
+# Bounds inside which PriceEnding.apply_amount on amount x factor is exact in 60 digits (so
+# the integer arithmetic of minor_function gives the same price): amounts below 10^14 with at
+# most 12 decimals, factors below 10^5 with at most 26 decimals, so that amount x factor is
+# below 10^19 and a multiple of 10^-38 (57 digits); steps from 10^-12 to 10^12 and powers of
+# ten, so that subtracting the ending, dividing by the step, rounding to a whole step and
+# adding the ending back stay within 60 digits and exact.
+_AMOUNT_LIMIT = 10**14
+_AMOUNT_DENOMINATORS = 10**12
+_FACTOR_LIMIT = 10**5
+_FACTOR_DENOMINATORS = 10**26
+_STEP_LIMIT = Decimal(10) ** 12
+
+
+def _power_of_ten(x: Decimal) -> bool:
+    digits = x.as_tuple().digits
+    return digits[0] == 1 and not any(digits[1:])
 
 
 class EndingMode(StrEnum):
@@ -64,6 +82,81 @@ class PriceEnding:
         """The allowed price for ``price``, at the currency's minor digits."""
         return Money(self.apply_amount(price.amount, minor_unit(price.currency)),
                      price.currency)
+
+    def minor_function(self, unit: Decimal, factor: Decimal, *,
+                       otherwise: Callable[[Decimal], int | None] | None = None
+                       ) -> Callable[[Decimal], int | None] | None:
+        """``apply_amount(amount * factor, unit)`` counted in ``unit``, in integer arithmetic,
+        compiled once: for pricing a catalog, where it costs a fraction of the Decimal steps.
+
+        Integers are exact; :meth:`apply_amount` is exact too (every step of it stays within
+        the 60 digits of :data:`pricing.money.CONTEXT`) when the amount, the factor and the
+        step are of the sizes bounded here, so both give the same price. For an amount outside
+        those bounds (zero or less, 10^14 or more, finer than 10^-12) the function returns
+        ``otherwise(amount)`` (None without it); an amount of zero gives 0. None instead of a
+        function when this ending or ``factor`` is not covered: ``nearest``, a step that is not
+        a power of ten, a step or ending finer than ``unit``, a factor of 10^5 or more or finer
+        than 10^-26.
+
+        >>> to_minor = PriceEnding(step=Decimal(1), ending=Decimal("0.99")).minor_function(
+        ...     Decimal("0.01"), Decimal("0.9"))
+        >>> to_minor(Decimal("20.00")), to_minor(Decimal("1e20"))
+        (1899, None)
+        """
+        if self.mode is EndingMode.UP:
+            up = True
+        elif self.mode is EndingMode.DOWN:
+            up = False
+        else:
+            return None
+        unit_exp = unit.as_tuple().exponent
+        if (not _power_of_ten(unit) or not -12 <= unit_exp <= 0  # type: ignore[operator]
+                or not _power_of_ten(self.step)
+                or not 1 / _STEP_LIMIT <= self.step <= _STEP_LIMIT
+                or not 0 < factor < _FACTOR_LIMIT):
+            return None
+        step_m, end_m = self.step / unit, self.ending / unit
+        f_num, f_den = factor.as_integer_ratio()
+        if step_m != int(step_m) or end_m != int(end_m) or _FACTOR_DENOMINATORS % f_den:
+            return None
+        s, e = int(step_m), int(end_m)
+        lowest = 0 if e > 0 else 1
+        # An amount is n / d; its value in units is n * scale / (d * f_den), and k, the steps
+        # above the ending, is ceil((value - e) / s) for up, floor for down. What depends on d
+        # alone is kept per d: catalogs have one or two (100 for cents).
+        scale = f_num * 10 ** -unit_exp  # type: ignore[operator]
+        per_d: dict[int, tuple[int, int, int]] = {}
+
+        def constants(d: int) -> tuple[int, int, int]:
+            found = ((e * d * f_den, s * d * f_den, d * _AMOUNT_LIMIT)
+                     if not _AMOUNT_DENOMINATORS % d else (1, 1, 0))  # limit 0: otherwise
+            if len(per_d) < 64:
+                per_d[d] = found
+            return found
+
+        def outside(amount: Decimal, n: int) -> int | None:
+            if not n:
+                return 0
+            return otherwise(amount) if otherwise is not None else None
+
+        def to_minor_up(amount: Decimal) -> int | None:
+            n, d = amount.as_integer_ratio()
+            ed, sd, limit = per_d.get(d) or constants(d)
+            if 0 < n < limit:
+                # value > 0 and e < s: (value - e) / s > -1, so k >= 0, and k >= 1 when
+                # e == 0: never below the lowest allowed price.
+                return -((ed - n * scale) // sd) * s + e
+            return outside(amount, n)
+
+        def to_minor_down(amount: Decimal) -> int | None:
+            n, d = amount.as_integer_ratio()
+            ed, sd, limit = per_d.get(d) or constants(d)
+            if 0 < n < limit:
+                k = (n * scale - ed) // sd
+                return (k if k > lowest else lowest) * s + e
+            return outside(amount, n)
+
+        return to_minor_up if up else to_minor_down
 
     def apply_amount(self, x: Decimal, unit: Decimal) -> Decimal:
         """:meth:`apply` on a bare amount, quantized to ``unit`` (the currency's minor unit)."""

@@ -8,7 +8,7 @@ of every market, and refuse the same items for the same reasons.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 import pytest
 from conftest import EASY_RATES, QUOTE_DAY
@@ -18,6 +18,9 @@ from market_rates import with_round_rates
 
 from pricing import Engine, Money, PricingError
 from pricing.bulk import BulkPricer, CatalogItem
+from pricing.fx import bundled_rates
+from pricing.money import CONTEXT
+from pricing.stages.prices import unit_amount, unit_amount_function, unit_minor_function
 from pricing.testing import quote_requests
 
 MARKET_RATES = with_round_rates(EASY_RATES)
@@ -44,15 +47,21 @@ def _items(request: dict) -> list[CatalogItem]:
     return out
 
 
+def _pricer_options(rules, request: dict) -> tuple[str, dict]:
+    """The market of a drawn quote request and the BulkPricer options that price like it."""
+    destination = request["destination"]
+    market = request.get("market") or rules.market_for(destination["country"],
+                                                       destination.get("region")).id
+    return market, {"on": QUOTE_DAY, "locale": request.get("locale"),
+                    "region": destination.get("region"), "ship_from": request.get("ship_from")}
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_bulk_prices_equal_one_item_quotes(engine: Engine, rules, data) -> None:
     request = data.draw(quote_requests(rules, on=QUOTE_DAY, rates=MARKET_RATES))
-    market = request.get("market") or rules.market_for(
-        request["destination"]["country"], request["destination"].get("region")).id
-    region = request["destination"].get("region")
-    pricer = BulkPricer(engine, market, on=QUOTE_DAY, locale=request.get("locale"),
-                        region=region, ship_from=request.get("ship_from"))
+    market, kw = _pricer_options(rules, request)
+    pricer = BulkPricer(engine, market, **kw)
     items = _items(request)
     for item, priced in zip(items, pricer.price_many(items), strict=True):
         alone = {"destination": dict(request["destination"]),
@@ -102,3 +111,72 @@ def test_landed_price_worked_example(engine: Engine) -> None:
     assert (row.unit_price, row.landed_price, row.regime) == (
         Decimal("20.99"), Decimal("24.56"), "ioss")
     assert row.formatted_landed_price == "24,56\xa0€"
+
+
+# -- the price-class path of price_many ---------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def ecb_engine(rules) -> Engine:
+    # The bundled ECB rates: factors with a dozen digits, as merchants have them.
+    return Engine(rules, rates=bundled_rates(on=QUOTE_DAY), clock=lambda: QUOTE_DAY)
+
+
+_PRICES = st.one_of(
+    st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False),
+    st.decimals(min_value=0, max_value=10**4, places=0, allow_nan=False),
+    st.sampled_from([Decimal("0.01"), Decimal("19.99"), Decimal("99999999999999.99"),
+                     Decimal("0.001"), Decimal("-0.00"), Decimal("1E+14")]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), amount=_PRICES)
+def test_compiled_unit_prices_equal_unit_amount(ecb_engine: Engine, data, amount) -> None:
+    # unit_amount is the quote's own stage 1; the compiled forms must give the same Decimal
+    # (value and exponent) in every market, from the base currency and the market's own.
+    market = data.draw(st.sampled_from(sorted(ecb_engine.rules.markets)))
+    plan = ecb_engine.plan(market, QUOTE_DAY)
+    currency = data.draw(st.sampled_from(sorted({"EUR", "USD", plan.currency})))
+    with localcontext(CONTEXT):
+        expected = unit_amount(plan, "ANY", Money(amount, currency))
+        assert str(unit_amount_function(plan, currency)(amount)) == str(expected)
+        minor = unit_minor_function(plan, currency)(amount)
+        if amount < 0:
+            assert minor is None  # left to unit_amount: its sign of zero
+        else:
+            assert str(minor * plan.unit) == str(expected)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_price_classes_equal_item_by_item(ecb_engine: Engine, rules, data) -> None:
+    # Variants (same currency, HS code, origin, category, weight; other prices and SKUs) share
+    # a price class; each must get exactly what pricing it alone gives (price(), held to
+    # Engine.quote above), its own SKU, and its own error message.
+    request = data.draw(quote_requests(rules, on=QUOTE_DAY, allow_restricted=True))
+    market, kw = _pricer_options(rules, request)
+    items = []
+    for n, item in enumerate(_items(request)):
+        prices = data.draw(st.lists(_PRICES.filter(lambda a: a >= 0), min_size=1, max_size=6))
+        prices.append(item.price.amount)  # the same price twice: the class's memo answers
+        items += [item._replace(sku=f"{item.sku}-{n}-{i}", price=Money(a, item.price.currency))
+                  for i, a in enumerate([item.price.amount, *prices])]
+    fast = BulkPricer(ecb_engine, market, **kw).price_many(items)
+    for item, got in zip(items, fast, strict=True):
+        alone = BulkPricer(ecb_engine, market, **kw).price(item)
+        assert got.sku == item.sku
+        if alone.error is not None:
+            assert got.error is not None and got.error.message == alone.error.message
+        else:
+            assert got == alone
+
+
+def test_restricted_variants_are_refused_each_by_its_sku(ecb_engine: Engine) -> None:
+    # zones/eu.toml refuses HS 9301-9304 (weapons): every variant of one class is refused, and
+    # each refusal names its own SKU.
+    pricer = BulkPricer(ecb_engine, "de", on=QUOTE_DAY)
+    rows = pricer.price_many([CatalogItem(f"SWORD-{i}", Money.of(f"{100 + i}.00", "EUR"),
+                                          hs_code="930700") for i in range(3)]
+                             + [CatalogItem("GUN-1", Money.of("100.00", "EUR"),
+                                            hs_code="930100")] * 2)
+    assert [r.error is None for r in rows] == [True, True, True, False, False]
+    assert all("'GUN-1'" in r.error.message for r in rows[3:])

@@ -4,13 +4,14 @@ step with ties up) for every rule."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from pricing import EndingMode, Money, PriceEnding
+from pricing.money import CONTEXT
 
 UP, DOWN, NEAREST = EndingMode.UP, EndingMode.DOWN, EndingMode.NEAREST
 
@@ -154,3 +155,70 @@ def test_check_currency_names_the_part_that_is_too_fine():
     assert PriceEnding(step=Decimal("10"), ending=Decimal("0.5")).check_currency("JPY") == (
         "ending 0.5 is finer than the JPY minor unit 1")
     assert PriceEnding(step=Decimal("0.05")).check_currency("CHF") is None
+
+
+# -- the integer form of an ending (the bulk path) ---------------------------------------------
+
+_UNITS = (Decimal(1), Decimal("0.01"), Decimal("0.001"))
+
+
+@st.composite
+def _endings_for_units(draw):
+    unit = draw(st.sampled_from(_UNITS))
+    step = unit * 10 ** draw(st.integers(0, 4))
+    ending = unit * draw(st.integers(0, int(step / unit) - 1))
+    mode = draw(st.sampled_from((UP, DOWN, NEAREST)))
+    return PriceEnding(step=step, ending=ending, mode=mode), unit
+
+
+# Amounts of every size and exponent, the bounds of the integer form included (10^14, 12
+# decimals), and factors as the engine compiles them (rate x markup x adjustment).
+_AMOUNTS = st.one_of(
+    st.decimals(min_value=0, max_value=10**15, places=2, allow_nan=False),
+    st.decimals(min_value=-5, max_value=10**6, allow_nan=False, allow_infinity=False),
+    st.sampled_from([Decimal("0"), Decimal("-0"), Decimal("1E+13"), Decimal("99999999999999.99"),
+                     Decimal("1E+14"), Decimal("0.000000000001"), Decimal("1E-13"),
+                     Decimal("5.0000000000000000000000000000")]))
+_FACTORS = st.one_of(
+    st.decimals(min_value=Decimal("0.00001"), max_value=200000, places=12, allow_nan=False),
+    st.sampled_from([Decimal(1), Decimal("0.895094880057"), Decimal("99999.99"),
+                     Decimal("1.0457") * Decimal("1.02") * Decimal("0.985")]))
+
+
+@given(ending_unit=_endings_for_units(), factor=_FACTORS, amount=_AMOUNTS)
+def test_minor_function_gives_what_apply_amount_gives(ending_unit, factor, amount) -> None:
+    # The oracle is apply_amount itself, in the engine's context: the integer form must give
+    # the same price counted in units, or decline (None) and leave the amount to apply_amount.
+    ending, unit = ending_unit
+    to_minor = ending.minor_function(unit, factor)
+    if to_minor is None:
+        assert ending.mode is NEAREST or factor >= 10**5 or factor.as_tuple().exponent < -26
+        return
+    with localcontext(CONTEXT):
+        found = to_minor(amount)
+        if found is None:
+            assert amount < 0 or amount >= 10**14 or amount.as_integer_ratio()[1] > 10**12 \
+                or 10**12 % amount.as_integer_ratio()[1]
+            return
+        if amount == 0:
+            assert found == 0  # what unit_amount gives a free item, before any ending
+            return
+        expected = ending.apply_amount(amount * factor, unit)
+    assert str(found * unit) == str(expected)
+
+
+def test_minor_function_worked_examples() -> None:
+    # USD 123.45 at 0.895094880057 = EUR 110.50146294303665 -> up to x.99: 110.99 (11099
+    # cents); down: 109.99. JPY 1234 x 1 up to the next 10 yen: 1240.
+    ending = PriceEnding(step=Decimal(1), ending=Decimal("0.99"))
+    factor = Decimal("0.895094880057")
+    assert ending.minor_function(Decimal("0.01"), factor)(Decimal("123.45")) == 11099
+    down = PriceEnding(step=Decimal(1), ending=Decimal("0.99"), mode=DOWN)
+    assert down.minor_function(Decimal("0.01"), factor)(Decimal("123.45")) == 10999
+    # Below every allowed price, down gives the lowest one (0.99), as apply_amount does.
+    assert down.minor_function(Decimal("0.01"), factor)(Decimal("0.50")) == 99
+    yen = PriceEnding(step=Decimal(10), ending=Decimal(0))
+    assert yen.minor_function(Decimal(1), Decimal(1))(Decimal(1234)) == 1240
+    # Outside the proven bounds the fallback answers (here: a marker).
+    assert yen.minor_function(Decimal(1), Decimal(1), otherwise=lambda a: -1)(
+        Decimal("1E+14")) == -1

@@ -97,17 +97,29 @@ def _word(value: str) -> str:
     return "_".join(value.lower().replace("-", " ").split())
 
 
+def _remember(table: dict[Any, Any], key: Any, value: Any) -> Any:
+    """``value``, kept in ``table`` under ``key`` while the table is small."""
+    if len(table) < 4096:
+        table[key] = value
+    return value
+
+
 class RowChecker:
     """Checks the rows of one catalog file; remembers the codes it has already checked.
 
     Catalogs repeat a handful of currencies, origins and HS codes over thousands of rows: each
-    distinct code is normalized once (the cache holds the answer or the problem).
+    distinct code is normalized once (the cache holds the answer or the problem). Weights and
+    categories repeat too: each distinct text becomes one shared object, so that the pricer's
+    price classes hash a weight once, not once per row (hashing a fresh Decimal costs more
+    than parsing it).
     """
 
     def __init__(self, file: str) -> None:
         self.file = file
         self._codes: dict[tuple[str, str], str | PricingError] = {}
         self._units: dict[str, Decimal] = {}
+        self._weights: dict[str, Decimal | None] = {}
+        self._categories: dict[str, str | None] = {}
 
     def _code(self, key: str, raw: str) -> str | PricingError:
         found = self._codes.get((key, raw))
@@ -171,19 +183,30 @@ class RowChecker:
                 return None
             codes.append(code)
         category = get("category") or None
-        if category is not None and not (isinstance(category, str)
-                                         and _CATEGORY.fullmatch(category)):
-            return None
+        if category is not None:
+            if not isinstance(category, str):
+                return None
+            known = self._categories.get(category)
+            if known is None:
+                if not _CATEGORY.fullmatch(category):
+                    return None
+                known = _remember(self._categories, category, category)
+            category = known
         weight = get("weight") or None
         if weight is not None:
-            if not isinstance(weight, str | Decimal):
+            raw_weight = weight
+            if not isinstance(raw_weight, str | Decimal):
                 return None
-            try:
-                weight = Decimal(weight)
-            except InvalidOperation:
-                return None
-            if not (weight.is_finite() and 0 < weight <= _MAX_WEIGHT_KG):
-                return None
+            weight = self._weights.get(raw_weight)
+            if weight is None:
+                try:
+                    weight = Decimal(raw_weight)
+                except InvalidOperation:
+                    return None
+                if not (weight.is_finite() and 0 < weight <= _MAX_WEIGHT_KG):
+                    return None
+                if isinstance(raw_weight, str):  # 0.25 and 0.250 stay apart as they came
+                    weight = _remember(self._weights, raw_weight, weight)
         texts = []
         for key in ("link", "image_link", "brand", "gtin", "condition", "availability"):
             value = get(key) or ""

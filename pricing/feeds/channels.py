@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter
 from typing import NamedTuple
 
 from pricing.errors import InvalidInputError, did_you_mean
@@ -67,45 +68,66 @@ class Offer(NamedTuple):
     regime: str | None = None
 
 
+# A feed repeats a few shipping prices and weights over thousands of rows: their text is
+# kept (bounded), keyed by the shared objects the pricer and the row checker hand out.
+_SHIPPING_TEXT: dict[tuple[str, str | None, Decimal, str], str] = {}
+_WEIGHT_TEXT: dict[Decimal, str] = {}
+_TEXTS_KEPT = 4096
+
+
 def _shipping(o: Offer) -> str:
     # country:region:service:price, region left empty: the price holds for the whole country.
     if o.shipping is None:
         return ""
-    return f"{o.country}::{o.shipping_name}:{price_text(o.shipping, o.currency)}"
+    key = (o.country, o.shipping_name, o.shipping, o.currency)
+    found = _SHIPPING_TEXT.get(key)
+    if found is None:
+        found = f"{o.country}::{o.shipping_name}:{price_text(o.shipping, o.currency)}"
+        if len(_SHIPPING_TEXT) < _TEXTS_KEPT:
+            _SHIPPING_TEXT[key] = found
+    return found
 
 
 def _weight(o: Offer) -> str:
     kg = o.row.item.weight_kg
-    return "" if kg is None else f"{kg.normalize():f} kg"
+    if kg is None:
+        return ""
+    found = _WEIGHT_TEXT.get(kg)
+    if found is None:
+        found = f"{kg.normalize():f} kg"
+        if len(_WEIGHT_TEXT) < _TEXTS_KEPT:
+            _WEIGHT_TEXT[kg] = found
+    return found
 
 
 def _amount(value: Decimal | None) -> str:
     return "" if value is None else f"{value:f}"
 
 
+# Plain fields by attrgetter (C code, no Python frame per value); the rest by functions.
 _COMMON: Mapping[str, Callable[[Offer], str]] = {
-    "id": lambda o: o.row.item.sku,
-    "sku": lambda o: o.row.item.sku,
-    "sku_id": lambda o: o.row.item.sku,
-    "title": lambda o: o.title,
-    "description": lambda o: o.description,
-    "link": lambda o: o.row.link,
-    "image_link": lambda o: o.row.image_link,
-    "brand": lambda o: o.row.brand,
-    "gtin": lambda o: o.row.gtin,
-    "condition": lambda o: o.row.condition,
+    "id": attrgetter("row.item.sku"),
+    "sku": attrgetter("row.item.sku"),
+    "sku_id": attrgetter("row.item.sku"),
+    "title": attrgetter("title"),
+    "description": attrgetter("description"),
+    "link": attrgetter("row.link"),
+    "image_link": attrgetter("row.image_link"),
+    "brand": attrgetter("row.brand"),
+    "gtin": attrgetter("row.gtin"),
+    "condition": attrgetter("row.condition"),
     "price": lambda o: price_text(o.price, o.currency),
     "shipping": _shipping,
     "shipping_weight": _weight,
-    "item_group_id": lambda o: o.row.group_id,
+    "item_group_id": attrgetter("row.group_id"),
     # Google: say so when a product has no GTIN, rather than leave the column to guess.
     "identifier_exists": lambda o: "" if o.row.gtin else "no",
     # Our own CSV: every part, so that a merchant can check a price by hand.
-    "title_locale": lambda o: o.title_locale,
-    "description_locale": lambda o: o.description_locale,
-    "currency": lambda o: o.currency,
+    "title_locale": attrgetter("title_locale"),
+    "description_locale": attrgetter("description_locale"),
+    "currency": attrgetter("currency"),
     "amount": lambda o: _amount(o.price),
-    "formatted_price": lambda o: o.formatted_price,
+    "formatted_price": attrgetter("formatted_price"),
     "unit_price": lambda o: _amount(o.unit_price),
     "duty": lambda o: _amount(o.duty),
     "tax": lambda o: _amount(o.tax),

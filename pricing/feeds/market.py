@@ -94,7 +94,9 @@ class MarketFeed:
         if m.requires_region and region is None:
             region = self._stand_in_region(spec)
         self.region = region
-        self.pricer = BulkPricer(engine, m.id, on=on, region=region, ship_from=ship_from)
+        # Feeds format the channel's price themselves (below), not the pricer's amounts.
+        self.pricer = BulkPricer(engine, m.id, on=on, region=region, ship_from=ship_from,
+                                 format_prices=False)
         self.plan = plan = self.pricer.plan
         self.currency = plan.currency
         self.locales = market_locales(spec, locales)
@@ -219,6 +221,7 @@ class MarketFeed:
         result.written = len(kept)
         name = method.method.name if method is not None else None
         values, country, text = self.channel.values, self.country, self._text
+        new = tuple.__new__  # Offer's own __new__ is Python code; every field is given here
         for loc in self.locales:
             fmt = self._formats[loc]
             lines = []
@@ -229,10 +232,10 @@ class MarketFeed:
                 found_in.append(("title", t_loc))
                 if row.description:
                     found_in.append(("description", d_loc))
-                lines.append(values(Offer(
+                lines.append(values(new(Offer, (
                     row, country, cur, amount, title, t_loc, desc, d_loc, shipping, name,
                     fmt(amount), p.unit_price, p.duty, p.tax, p.included_tax, p.fees,
-                    p.landed_price, p.regime)))
+                    p.landed_price, p.regime))))
             result.found_in[loc] = Counter(found_in)
             result.texts[loc] = self._lines(lines)
         return result

@@ -6,17 +6,19 @@ reads, per line, what later stages need from the item alone: its weight and its 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
+from pricing.endings import EndingMode
 from pricing.errors import MissingRateError, QuoteRefusedError
 from pricing.money import Money
 from pricing.quote import Item
 from pricing.stages.plan import ComponentPlan, MarketPlan
 
-__all__ = ["PricedLines", "price_lines", "unit_amount", "unit_price"]
+__all__ = ["PricedLines", "price_lines", "unit_amount", "unit_amount_function",
+           "unit_minor_function", "unit_price"]
 
 _NOTE_QUANTUM = Decimal("0.0001")
 
@@ -72,6 +74,104 @@ def unit_amount(plan: MarketPlan, sku: str, price: Money) -> Decimal:
     if plan.ending is not None:
         return plan.ending.apply_amount(value, plan.unit)
     return value.quantize(plan.unit, rounding=plan.rounding_mode)
+
+
+def unit_amount_function(plan: MarketPlan, currency: str) -> Callable[[Decimal], Decimal]:
+    """:func:`unit_amount` for prices in ``currency`` of SKUs without a fixed price, compiled
+    once: the conversion factor looked up and the ending's branches chosen ahead, so a catalog
+    pays a handful of Decimal operations per price. Call it in :data:`pricing.money.CONTEXT`.
+
+    The operations are those of :meth:`pricing.endings.PriceEnding.apply_amount`, in the same
+    order and context, so the results are the same Decimals (same value, same exponent);
+    tests/test_bulk.py compares the two on random amounts. Two steps are left out where they
+    cannot change the result: dividing by a step of exactly 1, and the final ``quantize`` when
+    the ending already has the unit's exponent and the step is no finer than the unit.
+    Raises :class:`~pricing.errors.MissingRateError` when ``currency`` has no rate.
+
+    >>> from datetime import date
+    >>> from decimal import localcontext
+    >>> from pricing import Engine
+    >>> from pricing.money import CONTEXT
+    >>> plan = Engine.from_directory("rules").plan("de", date(2026, 11, 23))
+    >>> with localcontext(CONTEXT):
+    ...     unit_amount_function(plan, "EUR")(Decimal("20.00"))
+    Decimal('20.99')
+    >>> with localcontext(CONTEXT):  # the same in minor units (cents)
+    ...     unit_minor_function(plan, "EUR")(Decimal("20.00"))
+    2099
+    """
+    factor = plan.conversion(currency).factor
+    zero, unit = plan.zero, plan.unit
+    ending = plan.ending
+    if ending is None:
+        mode = plan.rounding_mode
+
+        def rounded(amount: Decimal) -> Decimal:
+            return (amount * factor).quantize(unit, mode) if amount else zero
+
+        return rounded
+    # The branches of apply_amount, tested the same way.
+    if ending.mode is EndingMode.UP:
+        direction = ROUND_CEILING
+    elif ending.mode is EndingMode.DOWN:
+        direction = ROUND_FLOOR
+    else:
+        apply = ending.apply_amount
+
+        def nearest(amount: Decimal) -> Decimal:
+            return apply(amount * factor, unit) if amount else zero
+
+        return nearest
+    step, end = ending.step, ending.ending
+    floor_k = 0 if end > 0 else 1
+    lowest = Decimal(floor_k)
+    one_step = step == 1
+    exponent = unit.as_tuple().exponent
+    # k has a whole exponent >= 0, so k * step + end has the exponent of ``end`` when the step
+    # is no finer than it: quantize(unit) would give back the same Decimal.
+    exact = (end.as_tuple().exponent == exponent
+             and step.as_tuple().exponent >= exponent)  # type: ignore[operator]
+
+    def ended(amount: Decimal) -> Decimal:
+        if not amount:
+            return zero
+        k = amount * factor - end
+        if not one_step:
+            k = k / step
+        k = k.to_integral_value(direction)
+        if k < floor_k:
+            k = lowest
+        return k * step + end if exact else (k * step + end).quantize(unit)
+
+    return ended
+
+
+def unit_minor_function(plan: MarketPlan, currency: str) -> Callable[[Decimal], int | None]:
+    """:func:`unit_amount` in whole minor units of the market currency (``2099`` for EUR
+    20.99), for prices in ``currency`` of SKUs without a fixed price, compiled once; None for
+    a negative amount (keep :func:`unit_amount` for it: its sign of zero). Call it in
+    :data:`pricing.money.CONTEXT`.
+
+    Where the market's ending has an integer form (:meth:`PriceEnding.minor_function
+    <pricing.endings.PriceEnding.minor_function>`) the price is computed in integers; otherwise,
+    and for amounts outside that form's bounds, with :func:`unit_amount_function`. A whole
+    number of minor units is what the bulk path keys its price classes on: an int hashes in
+    nanoseconds where a fresh Decimal takes a few hundred. Example: with
+    :func:`unit_amount_function`'s.
+    """
+    decimal_unit = unit_amount_function(plan, currency)
+    per_unit = 1 / plan.unit
+
+    def by_decimal(amount: Decimal) -> int | None:
+        if amount < 0:
+            return None
+        return int(decimal_unit(amount) * per_unit)
+
+    ending = plan.ending
+    fast = (ending.minor_function(plan.unit, plan.conversion(currency).factor,
+                                  otherwise=by_decimal)
+            if ending is not None else None)
+    return fast if fast is not None else by_decimal
 
 
 def price_lines(plan: MarketPlan, items: Sequence[Item], components: Sequence[ComponentPlan],
