@@ -37,6 +37,7 @@ import orjson
 import pycountry
 
 from pricing import Engine, load_rules
+from pricing.markets.checks import TERRITORIES
 from pricing.quote import QuoteRequestModel
 from pricing.service import render
 
@@ -126,7 +127,10 @@ def synthetic_rules(count: int, into: Path) -> Path:
     template = (ROOT / "rules" / "markets" / "no.toml").read_text("utf-8")
     for f in (into / "markets").glob("*.toml"):
         f.unlink()
-    codes = sorted(c.alpha_2 for c in pycountry.countries)[:count]
+    # Countries that ISO 3166-2 also lists as a region of another (HK as CN-HK, PR as US-PR)
+    # would be claimed twice: each synthetic market is one plain country.
+    regions = set(TERRITORIES.values())
+    codes = sorted(c.alpha_2 for c in pycountry.countries if c.alpha_2 not in regions)[:count]
     for code in codes:
         text = template.replace('id = "no"', f'id = "{code.lower()}"').replace(
             'countries = ["NO"]', f'countries = ["{code}"]')
