@@ -591,8 +591,9 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
 
     @app.post("/v1/quotes/verify", tags=["quotes"], responses={**answer(
         VerificationModel, "valid, expired or tampered", {
-            "status": "valid", "quote": {"v": 1, "market": "de", "currency": "EUR"},
-            "expires_at": "2026-11-23T10:15:00Z", "cart_matches": True}),
+            "status": "valid", "quote": {"v": 2, "iss": "urn:pricing:quotes", "market": "de",
+                                         "currency": "EUR"},
+            "expires_at": "2026-11-23T10:15:00Z", "cart_matches": True, "reason": None}),
         **_PROBLEMS}, response_class=Response, summary="Check a signed quote",
         openapi_extra=_body_doc("VerifyRequestModel", _VERIFY_EXAMPLES))
     async def verify_quote(request: Request) -> Response:

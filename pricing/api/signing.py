@@ -86,6 +86,9 @@ _DECODE_OPTIONS: Any = {"require": ["iat", "exp", "iss"], "verify_exp": False,
                         "verify_iat": False, "verify_nbf": False}
 
 Status = Literal["valid", "expired", "tampered"]
+#: Why a token is not valid (``reason.code`` of ``POST /v1/quotes/verify``).
+ReasonCode = Literal["malformed", "unsupported-algorithm", "unknown-key", "bad-signature",
+                     "invalid-claims", "expired"]
 
 
 class WeakKeyError(ValueError):
@@ -267,7 +270,7 @@ class QuoteSigner:
         return self.check(token)[0]
 
 
-def _reason(code: str, detail: str) -> dict[str, str]:
+def _reason(code: ReasonCode, detail: str) -> dict[str, str]:
     return {"code": code, "detail": detail}
 
 
