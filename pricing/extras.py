@@ -4,8 +4,8 @@ The distribution on the package index is ``crossborder-pricing`` (the import nam
 ``pricing``). Installed alone it is the engine: rules, quotes, rates, labels and the command
 line. Each extra adds what one role needs:
 
-``service``     ``pricing serve``: FastAPI, uvicorn, orjson, prometheus-client, watchfiles,
-                fastapi-offline (the /docs and /redoc assets)
+``service``     ``pricing serve``: FastAPI, uvicorn, orjson, PyJWT, prometheus-client,
+                watchfiles, fastapi-offline (the /docs and /redoc assets)
 ``testing``     :mod:`pricing.testing` for a checkout's own property tests: Hypothesis
 ``live-rates``  live exchange rates from forex-python
 ``dev``         everything ``make test`` needs (see pyproject.toml)
@@ -34,7 +34,7 @@ DISTRIBUTION = "crossborder-pricing"
 #: The modules each extra brings, as imported (kept in step with pyproject.toml).
 EXTRAS: Mapping[str, tuple[str, ...]] = {
     "live-rates": ("forex_python",),
-    "service": ("fastapi", "uvicorn", "orjson", "prometheus_client", "watchfiles",
+    "service": ("fastapi", "uvicorn", "orjson", "jwt", "prometheus_client", "watchfiles",
                 "fastapi_offline"),
     "testing": ("hypothesis",),
 }

@@ -143,8 +143,10 @@ def test_the_metadata_says_what_a_package_index_shows(built):
     core = {r.split(";")[0].split("<")[0].split(">")[0].strip()
             for r in meta.get_all("Requires-Dist") if "extra ==" not in r}
     # The engine alone: no web stack, no test tools.
-    assert not core & {"fastapi", "uvicorn", "orjson", "prometheus-client", "watchfiles",
-                       "hypothesis", "forex-python"}, core
+    assert not core & {"fastapi", "uvicorn", "orjson", "PyJWT", "prometheus-client",
+                       "watchfiles", "hypothesis", "forex-python"}, core
+    service = {r.split(">")[0] for r in meta.get_all("Requires-Dist") if 'extra == "service"' in r}
+    assert "PyJWT" in service, service
     testing = [r for r in meta.get_all("Requires-Dist") if 'extra == "testing"' in r]
     assert [r.split(">")[0] for r in testing] == ["hypothesis"]
 
@@ -236,8 +238,8 @@ def test_without_extras_the_service_and_testing_say_which_extra_to_install(venv,
     assert proc.returncode == 1
     assert proc.stderr.strip() == (
         "error: pricing serve needs the 'service' extra, which is not installed (missing: "
-        "fastapi, uvicorn, orjson, prometheus_client, watchfiles, fastapi_offline); install "
-        "it with: "
+        "fastapi, uvicorn, orjson, jwt, prometheus_client, watchfiles, fastapi_offline); "
+        "install it with: "
         "pip install 'crossborder-pricing[service]'")
     proc = _in_venv(venv, str(venv / "bin" / "python"), "-I", "-c", "import pricing.testing",
                     cwd=tmp_path, check=False)

@@ -384,16 +384,18 @@ def test_the_same_cart_spelled_differently_still_matches(client):
 
 def test_a_tampered_token_is_tampered(client):
     token = _token(client, cart())
-    body, mac = token.split(".")
-    payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    header, claims, mac = token.split(".")
+    payload = json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))
     payload["totals"]["total"] = "0.01"
     forged = base64.urlsafe_b64encode(
         json.dumps(payload).encode()).rstrip(b"=").decode()
-    for bad in (f"{forged}.{mac}", token[:-3] + ("AAA" if token[-3:] != "AAA" else "BBB"),
-                "not-a-token", token.replace(".", "")):
+    for bad, why in ((f"{header}.{forged}.{mac}", "bad-signature"),
+                     (token[:-3] + ("AAA" if token[-3:] != "AAA" else "BBB"), "bad-signature"),
+                     ("not-a-token", "malformed"), (token.replace(".", ""), "malformed")):
         v = client.post("/v1/quotes/verify", json={"token": bad, "cart": cart()}).json()
+        assert v["reason"]["code"] == why, v
         assert v == {"status": "tampered", "quote": None, "expires_at": None,
-                     "cart_matches": None}
+                     "cart_matches": None, "reason": v["reason"]}
 
 
 def test_a_token_expires_after_the_shop_ttl(client, clock):
@@ -405,6 +407,7 @@ def test_a_token_expires_after_the_shop_ttl(client, clock):
         clock.now = start + 900
         v = client.post("/v1/quotes/verify", json={"token": token}).json()
         assert v["status"] == "expired" and v["quote"]["market"] == "de"
+        assert v["reason"]["code"] == "expired" and v["expires_at"] in v["reason"]["detail"]
     finally:
         clock.now = start
 
@@ -418,7 +421,8 @@ def test_tokens_of_the_previous_key_still_verify(client, module_engine, clock):
     stranger = QuoteSigner(b"someone-else-0123456789abcdef0123").sign(payload)
     verify = "/v1/quotes/verify"
     assert client.post(verify, json={"token": old, "cart": body}).json()["cart_matches"] is True
-    assert client.post(verify, json={"token": stranger}).json()["status"] == "tampered"
+    v = client.post(verify, json={"token": stranger}).json()
+    assert v["status"] == "tampered" and v["reason"]["code"] == "unknown-key"
 
 
 def test_verify_bodies_are_validated(client):

@@ -302,7 +302,10 @@ EXAMPLE_REQUEST: dict[str, Any] = {
         {"sku": "MUG-3", "quantity": 3, "price": {"amount": "9.90", "currency": "EUR"}},
     ],
 }
-_EXAMPLE_TOKEN = "eyJ2IjoxLC4uLn0.c2lnbmF0dXJl"
+# A JWT's shape (header, claims, MAC); the MAC is not a real one.
+_EXAMPLE_TOKEN = ("eyJhbGciOiJIUzI1NiIsImtpZCI6IlhqR1BqUG5MNGtrIiwidHlwIjoiSldUIn0."
+                  "eyJ2IjoyLCJpc3MiOiJ1cm46cHJpY2luZzpxdW90ZXMiLCIuLi4iOiIuLi4ifQ."
+                  "c2lnbmF0dXJlIG9mIHRoZSBleGFtcGxlIChub3QgcmV")
 _QUOTE_EXAMPLES = {"cart": {"summary": "A three-line cart to Germany", "value": EXAMPLE_REQUEST}}
 _VERIFY_EXAMPLES = {
     "token": {"summary": "Check a token", "value": {"token": _EXAMPLE_TOKEN}},
@@ -588,16 +591,20 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
 
     @app.post("/v1/quotes/verify", tags=["quotes"], responses={**answer(
         VerificationModel, "valid, expired or tampered", {
-            "status": "valid", "quote": {"v": 1, "market": "de", "currency": "EUR"},
-            "expires_at": "2026-11-23T10:15:00Z", "cart_matches": True}),
+            "status": "valid", "quote": {"v": 2, "iss": "urn:pricing:quotes", "market": "de",
+                                         "currency": "EUR"},
+            "expires_at": "2026-11-23T10:15:00Z", "cart_matches": True, "reason": None}),
         **_PROBLEMS}, response_class=Response, summary="Check a signed quote",
         openapi_extra=_body_doc("VerifyRequestModel", _VERIFY_EXAMPLES))
     async def verify_quote(request: Request) -> Response:
         """Is this token one we signed, still in force, and (given a cart) for this cart?
 
-        `status` is `tampered` unless the token verifies with the current or a previous key;
-        then `expired` once `expires_at` has passed, else `valid`. `quote` is the signed
-        payload (null when tampered); `cart_matches` is null unless a cart is given.
+        The token is a JWT (HS256, `kid` naming the key). `status` is `tampered` unless the
+        token verifies with the current or a previous key; then `expired` once `expires_at`
+        has passed, else `valid`. `quote` is the signed claims (null when tampered);
+        `cart_matches` is null unless a cart is given; `reason` (`{code, detail}`, null when
+        valid) says why a token is not valid: `malformed`, `unsupported-algorithm`,
+        `unknown-key`, `bad-signature`, `invalid-claims` or `expired`.
         """
         body = await _read_body(request, VerifyRequestModel)
         if isinstance(body, Response):

@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from pricing.api.provider import Outcome
-from pricing.api.signing import Status
+from pricing.api.signing import ReasonCode, Status
 from pricing.markets.schema import TaxBasePart
 from pricing.payments import PaymentKind
 from pricing.quote import ChargeKind
@@ -43,6 +43,7 @@ __all__ = [
     "RulesStatusModel",
     "SamplesModel",
     "VerificationModel",
+    "VerificationReasonModel",
     "answer",
 ]
 
@@ -233,13 +234,23 @@ class QuoteResponseModel(QuoteModel):
     signature: SignatureModel
 
 
+class VerificationReasonModel(_Closed):
+    """Why a token is not valid (docs/service.md, "Signed quotes")."""
+
+    code: ReasonCode
+    detail: str
+
+
 class VerificationModel(_Open):
     """The answer of ``POST /v1/quotes/verify`` (open: the signing scheme may add members)."""
 
     status: Status
-    quote: dict[str, Any] | None = Field(description="The signed payload; null when tampered")
+    quote: dict[str, Any] | None = Field(
+        description="The signed claims of the JWT; null when tampered")
     expires_at: str | None
     cart_matches: bool | None = Field(description="null unless a cart was given")
+    reason: VerificationReasonModel | None = Field(
+        description="Why the token is not valid; null when it is")
 
 
 # -- markets ------------------------------------------------------------------------------------

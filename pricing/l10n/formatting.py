@@ -364,6 +364,7 @@ def format_item_count(n: int, locale: str) -> str | None:
 
 # -- writing direction -------------------------------------------------------------------------
 
+@lru_cache(maxsize=1024)  # CLDR data, asked for on every quote
 def text_direction(locale: str) -> Literal["ltr", "rtl"]:
     """``"rtl"`` for scripts written right to left (Arabic, Hebrew, ...), else ``"ltr"``.
 
