@@ -39,6 +39,7 @@ __all__ = [
     "Money",
     "Rounding",
     "allocate",
+    "checked_moneys",
     "minor_unit",
     "parse_decimal",
     "precision",
@@ -328,3 +329,27 @@ def split(total: Decimal, weights: Sequence[Decimal | int], unit: Decimal, *,
         for i in sorted(range(len(ints)), key=lambda i: -remainders[i])[:left]:
             floors[i] += 1
     return tuple((Decimal(sign * f) * unit).quantize(unit) for f in floors)
+
+
+# The slots of Money, set directly: the frozen dataclass's __init__ and its check cost ~0.5 us,
+# more than the rest of a catalog row's checks together.
+_NEW_MONEY = object.__new__
+_SET_AMOUNT = Money.__dict__["amount"].__set__
+_SET_CURRENCY = Money.__dict__["currency"].__set__
+
+
+def checked_moneys(amounts: Sequence[Decimal], currencies: Sequence[str]) -> list[Money]:
+    """``Money(amount, currency)`` for each pair, for readers that have checked both already
+    (Decimal amounts, normalized currency codes): the bulk path of the feed's catalog reader.
+
+    >>> checked_moneys([Decimal("1.50")], ["EUR"]) == [Money(Decimal("1.50"), "EUR")]
+    True
+    """
+    out = []
+    append = out.append
+    for amount, currency in zip(amounts, currencies, strict=True):
+        money = _NEW_MONEY(Money)
+        _SET_AMOUNT(money, amount)
+        _SET_CURRENCY(money, currency)
+        append(money)
+    return out

@@ -20,8 +20,10 @@ a bad price or HS code is refused the same way whatever the format.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
+from itertools import compress, repeat
 from typing import Any, NamedTuple
 
 from stdnum import ean
@@ -31,7 +33,14 @@ from pricing.codes import normalize_country, normalize_currency, normalize_hs_co
 from pricing.errors import PricingError, Problem, did_you_mean
 from pricing.l10n.catalogs import _CATEGORY, _MAX_TEXT, _MAX_WEIGHT_KG, _SKU
 from pricing.l10n.catalogs import COLUMNS as CATALOG_COLUMNS
-from pricing.money import MAX_AMOUNT, Money, minor_unit, parse_decimal, precision
+from pricing.money import (
+    MAX_AMOUNT,
+    Money,
+    checked_moneys,
+    minor_unit,
+    parse_decimal,
+    precision,
+)
 
 __all__ = [
     "AVAILABILITY",
@@ -84,6 +93,30 @@ def _bad_url(url: str) -> bool:
 
 def _is_gtin(code: str) -> bool:
     return len(code) in (8, 12, 13, 14) and ean.is_valid(code)
+
+
+#: A web address as :func:`_bad_url` takes it, or nothing (a subset: the rest goes the long way).
+_URL = r"(?:[hH][tT][tT][pP][sS]?://\S*)?"
+#: Many URLs in one text, one per line (\S excludes the line break between them).
+_URLS = re.compile(f"(?:{_URL}\n)*{_URL}")
+_URL_ONE = re.compile(_URL)
+#: Many SKUs in one text, one per line (a SKU has no line break).
+_SKUS = re.compile(f"(?:(?:{_SKU.pattern})\n)*(?:{_SKU.pattern})")
+
+
+def _price_pattern(digits: int) -> str:
+    """Plain prices with at most ``digits`` decimals, below :data:`MAX_AMOUNT` (12 integer
+    digits): a subset of what :meth:`RowChecker.check` takes, so the bulk check is never more
+    lenient than the row check."""
+    # 12 integer digits stay below MAX_AMOUNT (10^12); 10^12 itself goes the long way.
+    return r"[0-9]{1,12}" + (f"(?:\\.[0-9]{{1,{digits}}})?" if digits else "")
+
+
+def _failing(results: Sequence[Any]) -> list[int]:
+    """The indexes of the false values of ``results`` (checked per column, in C, first)."""
+    if all(results):
+        return []
+    return [i for i, ok in enumerate(results) if not ok]
 
 
 def _text(value: Any) -> str:
@@ -225,6 +258,151 @@ class RowChecker:
                                          category, weight),
                        title, description, link, image_link, brand, gtin, condition,
                        availability, group_id)
+
+    def check_many(self, lines: Sequence[int], records: Sequence[Sequence[str]],
+                   header: Sequence[str]) -> list[FeedRow | list[Problem]]:
+        """Each record (the text fields of a CSV line, in ``header`` order) as
+        :meth:`check` gives it, checked column by column.
+
+        Catalog columns repeat a few currencies, HS codes, origins, categories, weights and
+        words over thousands of rows: each distinct value is checked once per batch, and the
+        rest (SKUs, prices, URLs) by one regular expression over the column. A row any column
+        finds unusual goes through :meth:`check`, so the rows, the problems and their order are
+        exactly the row-by-row ones (tests/test_feeds_fast.py holds them equal).
+        """
+        n = len(records)
+        if not n:
+            return []
+        empty = ("",) * n
+        columns = dict(zip(header, zip(*records, strict=True), strict=True))
+        strip = str.strip
+
+        def stripped(key: str) -> list[str] | tuple[str, ...]:
+            values = columns.get(key)
+            return empty if values is None else list(map(strip, values))
+
+        bad: set[int] = set()
+        skus = stripped("sku")
+        if not _SKUS.fullmatch("\n".join(skus)):
+            bad.update(_failing(list(map(_SKU.fullmatch, skus))))
+        texts = {}
+        for key in ("title", "description"):
+            texts[key] = values = stripped(key)
+            sizes = list(map(len, values))
+            if max(sizes) > _MAX_TEXT[key] or (key == "title" and not min(sizes)):
+                bad.update(i for i, size in enumerate(sizes)
+                           if size > _MAX_TEXT[key] or (key == "title" and not size))
+        raw_currencies = stripped("currency")
+        found = {raw: self._code("currency", raw) if raw else None
+                 for raw in set(raw_currencies)}
+        currencies = list(map(found.__getitem__, raw_currencies))
+        wrong = {raw for raw, code in found.items() if not isinstance(code, str)}
+        if wrong:
+            bad.update(i for i, raw in enumerate(raw_currencies) if raw in wrong)
+        prices = stripped("price")
+        codes = {code for code in found.values() if isinstance(code, str)}
+        patterns = {code: re.compile(_price_pattern(precision(code))) for code in codes}
+        if len(codes) == 1 and not wrong:
+            (pattern,) = patterns.values()
+            text = "\n".join(prices)
+            plain = re.fullmatch(f"(?:{pattern.pattern}\n)*{pattern.pattern}", text)
+            priced = [True] * n if plain else list(map(pattern.fullmatch, prices))
+        else:
+            priced = [c in patterns and patterns[c].fullmatch(p)  # type: ignore[index]
+                      for p, c in zip(prices, currencies, strict=True)]
+        failed = _failing(priced)
+        bad.update(failed)
+        if failed:
+            amounts = [Decimal(p) if ok else None for p, ok in zip(prices, priced, strict=True)]
+        else:
+            amounts = list(map(Decimal, prices))
+        coded = []
+        for key in ("hs_code", "origin"):
+            raws = stripped(key)
+            table = {raw: self._code(key, raw) if raw else None for raw in set(raws)}
+            wrong = {raw for raw, code in table.items() if isinstance(code, PricingError)}
+            if wrong:
+                bad.update(i for i, raw in enumerate(raws) if raw in wrong)
+            coded.append(list(map(table.__getitem__, raws)))
+        # Categories and weights as the row check takes them: not stripped (it goes the long
+        # way for surrounding spaces), one shared object per distinct text.
+        raws = columns.get("category", empty)
+        table = {}
+        for raw in set(raws):
+            if not raw:
+                table[raw] = None
+            elif (known := self._categories.get(raw)) is not None:
+                table[raw] = known
+            elif _CATEGORY.fullmatch(raw):
+                table[raw] = _remember(self._categories, raw, raw)
+            else:
+                table[raw] = False
+        categories = list(map(table.__getitem__, raws))
+        if False in table.values():
+            bad.update(i for i, c in enumerate(categories) if c is False)
+        raws = columns.get("weight", empty)
+        table = {}
+        for raw in set(raws):
+            weight = self._weights.get(raw) if raw else None
+            if raw and weight is None:
+                try:
+                    weight = Decimal(raw)
+                except InvalidOperation:
+                    weight = False
+                else:
+                    weight = _remember(self._weights, raw, weight) if (
+                        weight.is_finite() and 0 < weight <= _MAX_WEIGHT_KG) else False
+            table[raw] = weight
+        weights = list(map(table.__getitem__, raws))
+        if False in table.values():
+            bad.update(i for i, w in enumerate(weights) if w is False)
+        links = stripped("link")
+        images = stripped("image_link")
+        for urls in (links, images):
+            if urls is not empty and (not _URLS.fullmatch("\n".join(urls))
+                                      or max(map(len, urls)) > _MAX_URL):
+                bad.update(i for i, url in enumerate(urls)
+                           if url and (not _URL_ONE.fullmatch(url) or len(url) > _MAX_URL))
+        gtins = stripped("gtin")
+        if any(gtins):
+            bad.update(i for i, gtin in enumerate(gtins) if gtin and not _is_gtin(gtin))
+        words = []
+        for key, known in (("condition", _CONDITION_WORDS),
+                           ("availability", _AVAILABILITY_WORDS)):
+            raws = stripped(key)
+            table = {raw: known.get(raw) for raw in set(raws)}
+            if None in table.values():
+                bad.update(i for i, raw in enumerate(raws) if table[raw] is None)
+            words.append(list(map(table.__getitem__, raws)))
+        if bad:
+            good = [i not in bad for i in range(n)]
+            keep = list(compress(range(n), good))
+            amounts = [amounts[i] for i in keep]
+            moneys = checked_moneys(amounts, [currencies[i] for i in keep])  # type: ignore[misc]
+            columns_out = [[col[i] for i in keep] for col in (
+                lines, skus, coded[0], coded[1], categories, weights, texts["title"],
+                texts["description"], links, images, stripped("brand"), gtins, *words)]
+        else:
+            moneys = checked_moneys(amounts, currencies)  # type: ignore[arg-type]
+            columns_out = [lines, skus, coded[0], coded[1], categories, weights,
+                           texts["title"], texts["description"], links, images,
+                           stripped("brand"), gtins, *words]
+        (c_lines, c_skus, c_hs, c_origin, c_cat, c_weight, c_title, c_desc, c_link, c_image,
+         c_brand, c_gtin, c_cond, c_avail) = columns_out
+        new = tuple.__new__  # the named tuples' own __new__ is Python code; every field given
+        items = [new(CatalogItem, fields) for fields in zip(
+            c_skus, moneys, c_hs, c_origin, c_cat, c_weight, strict=True)]
+        rows: list[FeedRow | list[Problem]] = [new(FeedRow, fields) for fields in zip(
+            c_lines, items, c_title, c_desc, c_link, c_image, c_brand, c_gtin, c_cond, c_avail,
+            repeat(""))]
+        if bad:
+            out: list[FeedRow | list[Problem]] = []
+            good_rows = iter(rows)
+            for i, record in enumerate(records):
+                out.append(self.check(lines[i], dict(zip(header, record, strict=True)))
+                           if i in bad else next(good_rows))
+            rows = out
+        return rows
 
     def _checked(self, line: int, row: Mapping[str, Any], group_id: str
                  ) -> FeedRow | list[Problem]:

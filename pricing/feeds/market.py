@@ -28,7 +28,7 @@ from babel import Locale
 from pricing.bulk import BulkPricer, PricedItem
 from pricing.errors import PricingError, RequestError, RestrictedItemError
 from pricing.feeds.catalog import FeedRow
-from pricing.feeds.channels import Channel, Offer
+from pricing.feeds.channels import Channel, Offer, price_text
 from pricing.l10n.formatting import money_formatter, negotiate_locale
 from pricing.stages.shipping import ship
 
@@ -84,7 +84,7 @@ class MarketFeed:
 
     def __init__(self, engine: Any, market: str, channel: Channel, *, on: date,
                  locales: Sequence[str] = (), region: str | None = None,
-                 ship_from: str | None = None) -> None:
+                 ship_from: str | None = None, bulk: bool = True) -> None:
         m = engine.rules.market(market)
         spec = m.spec
         self.market = m
@@ -116,6 +116,9 @@ class MarketFeed:
         # babel formatting costs more than the rest of a row: only for channels that show it.
         self._formats = {loc: money_formatter(self.currency, loc) if "formatted_price"
                          in channel.columns else _no_format for loc in self.locales}
+        #: Build the lines column by column (:meth:`_columns`) where the channel's columns
+        #: allow it; ``bulk=False`` builds each line from its Offer (tests compare the two).
+        self.bulk = bulk and set(channel.columns) <= _BULK_COLUMNS
 
     def _stand_in_region(self, spec: Any) -> str:
         regional = [r for c in (spec.tax.components if spec.tax else ()) for r in c.regions]
@@ -220,6 +223,9 @@ class MarketFeed:
             kept.append((row, p, self.price(p), shipping))
         result.written = len(kept)
         name = method.method.name if method is not None else None
+        if self.bulk:
+            self._columns(kept, name, result)
+            return result
         values, country, text = self.channel.values, self.country, self._text
         new = tuple.__new__  # Offer's own __new__ is Python code; every field is given here
         for loc in self.locales:
@@ -239,3 +245,66 @@ class MarketFeed:
             result.found_in[loc] = Counter(found_in)
             result.texts[loc] = self._lines(lines)
         return result
+
+    def _columns(self, kept: list[tuple[FeedRow, PricedItem, Decimal, Decimal | None]],
+                 name: str | None, result: MarketChunk) -> None:
+        """:meth:`render`'s lines built column by column: each column's values in one pass
+        (distinct prices, shipping prices and weights written once), then the lines in one
+        ``zip``; the same text as an :class:`Offer` per row gives (channels.py)."""
+        n = len(kept)
+        rows, _, amounts, shippings = (list(c) for c in zip(*kept, strict=True)) if n else (
+            [], [], [], [])
+        fields = list(zip(*rows, strict=True)) if n else [()] * len(FeedRow._fields)
+        items = list(zip(*fields[1], strict=True)) if n else [()] * 6
+        cur, country = self.currency, self.country
+        texts = {a: price_text(a, cur) for a in set(amounts)}
+        ship = {s: "" if s is None else f"{country}::{name}:{price_text(s, cur)}"
+                for s in set(shippings)}
+        kgs = {kg: "" if kg is None else f"{kg.normalize():f} kg" for kg in set(items[5])}
+        words = self.channel.availability
+        columns: dict[str, Sequence[str]] = {
+            "id": items[0], "sku": items[0], "sku_id": items[0],
+            "link": fields[4], "image_link": fields[5], "brand": fields[6], "gtin": fields[7],
+            "condition": fields[8],
+            "availability": list(map(words.__getitem__, fields[9])),
+            "item_group_id": fields[10],
+            "price": list(map(texts.__getitem__, amounts)),
+            "shipping": list(map(ship.__getitem__, shippings)),
+            "shipping_weight": list(map(kgs.__getitem__, items[5])),
+            "identifier_exists": ["" if gtin else "no" for gtin in fields[7]],
+        }
+        text = self._text
+        described = sum(1 for d in fields[3] if d)
+        for loc in self.locales:
+            if self._texts.isdisjoint(items[0]):
+                # No row has product text in the catalog: every title and description is the
+                # row's own, in the source language.
+                columns["title"], columns["description"] = fields[2], fields[3]
+                counts = Counter()
+                if n:
+                    counts[("title", self.source_locale)] = n
+                if described:
+                    counts[("description", self.source_locale)] = described
+            else:
+                titles, descriptions, found_in = [], [], []
+                for row in rows:
+                    title, t_loc = text(row, "title", row.title, loc)
+                    desc, d_loc = text(row, "description", row.description, loc)
+                    titles.append(title)
+                    descriptions.append(desc)
+                    found_in.append(("title", t_loc))
+                    if row.description:
+                        found_in.append(("description", d_loc))
+                columns["title"], columns["description"] = titles, descriptions
+                counts = Counter(found_in)
+            result.found_in[loc] = counts
+            result.texts[loc] = self._lines(
+                list(zip(*(columns[c] for c in self.channel.columns), strict=True)) if n
+                else [])
+
+
+#: The columns :meth:`MarketFeed._columns` builds (every channel's but our own CSV's parts).
+_BULK_COLUMNS = frozenset({
+    "id", "sku", "sku_id", "title", "description", "link", "image_link", "brand", "gtin",
+    "condition", "availability", "item_group_id", "price", "shipping", "shipping_weight",
+    "identifier_exists"})

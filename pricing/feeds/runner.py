@@ -16,6 +16,7 @@ which language each file's text came from) and every bad row with its line and r
 from __future__ import annotations
 
 import csv
+import gc
 import io
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -121,13 +122,13 @@ def render_chunk(feeds: Mapping[str, MarketFeed], rows: Sequence[Any]) -> dict[s
 
 def market_feeds(engine: Any, markets: Sequence[str], ch: Channel, *, on: date,
                  locales: Sequence[str] = (), regions: Mapping[str, str] | None = None,
-                 ship_from: str | None = None) -> dict[str, MarketFeed]:
+                 ship_from: str | None = None, bulk: bool = True) -> dict[str, MarketFeed]:
     """Each market's :class:`MarketFeed`; a market with none of the requested languages is an
     error naming the ones it has."""
     feeds = {}
     for mid in dict.fromkeys(markets):
         feed = MarketFeed(engine, mid, ch, on=on, locales=locales,
-                          region=(regions or {}).get(mid), ship_from=ship_from)
+                          region=(regions or {}).get(mid), ship_from=ship_from, bulk=bulk)
         if not feed.locales:
             raise InvalidInputError(
                 f"market {mid!r} is not in any of the languages asked for "
@@ -140,19 +141,36 @@ def market_feeds(engine: Any, markets: Sequence[str], ch: Channel, *, on: date,
 def run_feed(engine: Any, request: FeedRequest, *,
              progress: Callable[[int, int], None] | None = None,
              renderer: Callable[[Iterator[Chunk]], Iterator[tuple[Chunk, dict[str, MarketChunk]]]]
-             | None = None) -> FeedReport:
+             | None = None, bulk: bool = True) -> FeedReport:
     """Write the feeds of ``request`` and return the report.
 
     ``renderer`` renders the chunks elsewhere (:class:`pricing.feeds.cluster.DaskRenderer`);
     by default they are rendered here, in order. Bad rows never stop the run: the caller
-    decides from :attr:`FeedReport.over_limit` (the ``--max-bad-rows`` rule).
+    decides from :attr:`FeedReport.over_limit` (the ``--max-bad-rows`` rule). ``bulk=False``
+    reads and renders row by row (the same bytes, slower: tests/test_feeds_fast.py).
     """
+    # A feed makes a few tuples per row, and each few hundred of them start a collection that
+    # walks every object of the process (the engine's rules and babel's data, too): frozen,
+    # those are left out of it; the run's own objects are collected as usual (about half of
+    # a SKU's time went to collections before).
+    gc.freeze()
+    try:
+        return _run_feed(engine, request, progress=progress, renderer=renderer, bulk=bulk)
+    finally:
+        gc.unfreeze()
+
+
+def _run_feed(engine: Any, request: FeedRequest, *,
+              progress: Callable[[int, int], None] | None,
+              renderer: Callable[[Iterator[Chunk]], Iterator[tuple[Chunk, dict[str,
+                                                                              MarketChunk]]]]
+              | None, bulk: bool) -> FeedReport:
     ch = channel(request.channel)
     feeds = market_feeds(engine, request.markets, ch, on=request.on, locales=request.locales,
-                         regions=request.regions, ship_from=request.ship_from)
+                         regions=request.regions, ship_from=request.ship_from, bulk=bulk)
     reader = CatalogReader(request.catalog, format=request.format,
                            currency=request.currency or engine.rules.shop.base_currency,
-                           shop_url=request.shop_url, chunk_size=request.chunk_size)
+                           shop_url=request.shop_url, chunk_size=request.chunk_size, bulk=bulk)
     report = FeedReport(request=request, format=reader.format,
                         markets={mid: MarketChunk(texts={}, found_in={
                             loc: Counter() for loc in f.locales}) for mid, f in feeds.items()})
