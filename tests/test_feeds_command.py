@@ -230,3 +230,21 @@ def test_a_channel_that_shows_us_sales_tax_needs_the_region(feed_engine):
         MarketFeed(engine, "us", with_tax, on=EASY_RATES.as_of)
     feed = MarketFeed(engine, "us", with_tax, on=EASY_RATES.as_of, region="US-NY")
     assert (feed.include_tax, feed.region) == (True, "US-NY")
+
+
+def test_a_tab_separated_feed_changes_only_values_with_tabs_or_line_breaks(tmp_path,
+                                                                           feed_engine):
+    # Google's feed is tab-separated without quoting: a tab or a line break inside a value
+    # would start a column or a row, so that value's whitespace runs become single spaces.
+    # Its neighbour's double space is the merchant's text and is kept, in the same chunk or not.
+    catalog = tmp_path / "catalog.csv"
+    catalog.write_text(HEADER
+                       + 'TAB-1,"Tee\twith\r\ntabs",,10.00,EUR,610910,PT,clothing,0.2,,,,,,\n'
+                       + "SPACE-1,Tee  with two spaces,,10.00,EUR,610910,PT,clothing,0.2,,,,,,\n",
+                       "utf-8")
+    for chunk in (1, 2):
+        _, out = _run(feed_engine, tmp_path / f"c{chunk}", "de", channel="google",
+                      catalog=catalog, chunk_size=chunk)
+        rows = {r["id"]: r for r in _rows(out / "google-de-de_DE.tsv", "\t")}
+        assert rows["TAB-1"]["title"] == "Tee with tabs"
+        assert rows["SPACE-1"]["title"] == "Tee  with two spaces"

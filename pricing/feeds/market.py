@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -142,12 +143,13 @@ class MarketFeed:
     def _lines(self, rows: list[list[str]]) -> str:
         buffer = io.StringIO()
         if self.channel.delimiter == "\t":
-            # A tab-separated text feed has no quoting: tabs and line breaks become spaces.
+            # A tab-separated text feed has no quoting: a value with a tab or a line break has
+            # its whitespace runs made single spaces; every other value is written as it is,
+            # whatever its neighbours hold.
             text = "\n".join("\t".join(values) for values in rows)
             if "\r" in text or text.count("\n") != len(rows) - 1 or \
                     text.count("\t") != len(rows) * (len(self.channel.columns) - 1):
-                text = "\n".join("\t".join(" ".join(v.split()) for v in values)
-                                  for values in rows)
+                text = "\n".join("\t".join(_flat(v) for v in values) for values in rows)
             buffer.write(text + "\n" if rows else "")
         else:
             csv.writer(buffer, lineterminator="\n").writerows(rows)
@@ -308,3 +310,11 @@ _BULK_COLUMNS = frozenset({
     "id", "sku", "sku_id", "title", "description", "link", "image_link", "brand", "gtin",
     "condition", "availability", "item_group_id", "price", "shipping", "shipping_weight",
     "identifier_exists"})
+
+
+_BREAKS = re.compile(r"[\t\n\r]")
+
+
+def _flat(value: str) -> str:
+    """``value`` on one line of a tab-separated feed (see :meth:`MarketFeed._lines`)."""
+    return " ".join(value.split()) if _BREAKS.search(value) else value
