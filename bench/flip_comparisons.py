@@ -41,7 +41,9 @@ ENGINE_TESTS = ("tests/test_thresholds.py", "tests/test_charges.py", "tests/test
                 "tests/test_endings.py", "tests/test_money.py", "tests/test_fx.py",
                 "tests/test_bundled_rules.py", "tests/test_loader.py",
                 "tests/test_engine_properties.py", "tests/test_regime_properties.py",
-                "tests/test_testing.py")
+                "tests/test_testing.py", "tests/test_stages_shipping.py",
+                "tests/test_stages_prices.py", "tests/test_stages_customs.py",
+                "tests/test_stages_delivery.py")
 #: The tests that cover each part of the package (first matching prefix wins).
 TESTS_FOR = (
     ("pricing/api/", ("tests/test_service.py",)),

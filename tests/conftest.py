@@ -70,6 +70,16 @@ def market_head(market_id: str, country: str, currency: str, *, display: str = "
             f'price_display = "{display}"\nincoterm = "{incoterm}"\n')
 
 
+#: The shop file of small test markets: EUR prices, shipped from China.
+TEST_SHOP = 'name = "T"\nbase_currency = "EUR"\nship_from = "CN"\n'
+
+
+def one_regime(*, tax: str = "sale", duty: str = "none") -> str:
+    """A ``[[regimes]]`` entry every cart falls in (no limit), for tests of other stages."""
+    return (f'\n[[regimes]]\nid = "all"\nname = "Everything"\ntax = "{tax}"\n'
+            f'duty = "{duty}"\n')
+
+
 def engine_for(root: Path, shop: str, markets: dict[str, str]) -> Engine:
     """An engine on a small rule set written to ``root``: ``shop.toml`` and one file per
     market id, with the round test rates and the fixed quote day."""

@@ -46,9 +46,10 @@ def test_worked_examples(step, ending, mode, value, code, expected):
 
 
 def test_invalid_rules():
-    with pytest.raises(ValueError, match="below its step"):
+    with pytest.raises(ValueError, match=r"^a price ending must be at least 0 and below its "
+                       r"step$"):
         PriceEnding(step=Decimal(1), ending=Decimal("1.5"))
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match=r"^a price ending's step must be positive$"):
         PriceEnding(step=Decimal(0))
     assert "finer than" in PriceEnding(step=Decimal("0.5")).check_currency("JPY")
 

@@ -27,9 +27,9 @@ def _calendar(country: str, subdivision: str | None) -> holidays.HolidayBase | N
         with warnings.catch_warnings():  # the package warns of subdivision codes it renamed
             warnings.simplefilter("ignore", DeprecationWarning)
             return holidays.country_holidays(country, subdiv=subdivision)
-    except NotImplementedError:  # the package knows no such country
-        return None
-    except Exception:  # an unknown subdivision: the national calendar
+    except Exception:  # NotImplementedError: a country or subdivision the package lacks
+        # An ISO 3166-2 code the package does not know (GB-LND, FR-75) still has its
+        # country's holidays: only a country the package lacks falls back to weekends alone.
         if subdivision is None:
             return None
         return _calendar(country, None)
