@@ -405,7 +405,9 @@ class BulkPricer:
         return total
 
 
-_MEMO_LIMIT = 100_000
+#: Results kept for identical pricing inputs (size and colour variants of one product sit
+#: together in a catalog): a bound, so that memory does not grow with the catalog.
+_MEMO_LIMIT = 16_384
 #: Price classes per pricer: catalogs have a few hundred (currency x HS code x origin x ...).
 _CLASS_LIMIT = 4096
 
