@@ -391,6 +391,18 @@ def test_specific_duties_per_kg_and_per_unit_clamped_per_unit(duty):
     assert q.totals["total"].amount == D("156.50")
 
 
+def test_an_hs_code_as_long_as_a_rule_prefix_takes_that_rule(duty):
+    # "6403" is the Shoes rule's whole prefix: the rule applies to the four-digit code as to
+    # any longer code under it. 10.00 x 0.10 + 1.00 per unit = 2.00, below the minimum of
+    # 3.00 per unit: 3.00.
+    short = quote(duty, "AD", [item("SHOE", "10.00", hs_code="6403")])
+    long_ = quote(duty, "AD", [item("SHOE", "10.00", hs_code="640399")])
+    ref = "markets/duty.toml#duty."
+    assert [(c.name, c.amount.amount, c.rule) for c in short.charges if c.kind == "duty"] == [
+        ("Shoes", D("3.00"), ref + "rules[1]")]
+    assert duty_charges(short) == duty_charges(long_)
+
+
 def test_flat_duty_per_tariff_category(duty):
     q = quote(duty, "AD", [
         item("BEEF", "10.00", hs_code="020130"),
