@@ -16,7 +16,7 @@ from conftest import QUOTE_DAY, TEST_SHOP, engine_for, item, market_head, one_re
 from pricing import Engine
 from pricing.errors import MissingRateError, QuoteRefusedError
 from pricing.money import Money
-from pricing.stages.prices import unit_amount, unit_price
+from pricing.stages.prices import unit_amount, unit_amount_function, unit_price
 
 TAX = one_regime()
 # Converted and rounded half-up at the penny, one fixed price.
@@ -45,6 +45,18 @@ base = ["goods"]
 name = "VAT"
 rate = "0.25"
 """ + TAX
+# Whole kroner, rounded down: the lowest allowed price is one krone (0 is a free item only).
+WHOLE = market_head("wholem", "DK", "NOK") + """
+[pricing]
+ending = { step = "1", ending = "0", mode = "down" }
+
+[tax]
+base = ["goods"]
+
+[[tax.components]]
+name = "VAT"
+rate = "0.25"
+""" + TAX
 # Prices include two taxes: the net is the price over (1 + both rates).
 IN = market_head("incl", "IS", "EUR", display="inclusive") + """
 [tax]
@@ -63,7 +75,7 @@ rate = "0.05"
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     return engine_for(tmp_path_factory.mktemp("prices"), TEST_SHOP,
-                      {"gbm": GB, "endm": NO, "incl": IN})
+                      {"gbm": GB, "endm": NO, "incl": IN, "wholem": WHOLE})
 
 
 @pytest.mark.parametrize(("market", "sku", "price", "amount", "note"), [
@@ -77,6 +89,10 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     # 10.00 x 11.50 = 115.00 -> next x.99 at or above: 115.99
     ("endm", "A", "10.00 EUR", "115.99", None),
     ("endm", "A", "0 EUR", "0.00", "free item"),
+    # 10.00 x 11.50 = 115.00, already whole: 115.00; 0.05 x 11.50 = 0.575 rounds down to 0,
+    # under the lowest allowed price of one step: 1.00 (a price is never ended to nothing)
+    ("wholem", "A", "10.00 EUR", "115.00", None),
+    ("wholem", "A", "0.05 EUR", "1.00", None),
 ])
 def test_quote_and_bulk_paths_give_the_same_unit_price(shop, market, sku, price, amount, note):
     plan = shop.plan(market, QUOTE_DAY)
@@ -84,6 +100,9 @@ def test_quote_and_bulk_paths_give_the_same_unit_price(shop, market, sku, price,
     local, text = unit_price(plan, sku, money)
     assert local == D(amount)
     assert unit_amount(plan, sku, money) == D(amount)
+    if sku not in plan.fixed and money.amount:
+        # the bulk path's compiled form of the same price
+        assert unit_amount_function(plan, money.currency)(money.amount) == D(amount)
     if note is not None:
         assert text == note
 
