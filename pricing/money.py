@@ -156,9 +156,10 @@ _BOUNDS = f"at most {MAX_AMOUNT} in absolute value"
 #: What a decimal string may look like: the JSON number grammar without exponent or "+".
 _PLAIN = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
 def _short(value: object) -> object:
-    """The value as found, for the error's ``value`` field, cut when long."""
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_AMOUNT:
-        value = str(value)
+    """The value as found, for the error's ``value`` field, cut when long.
+
+    Never an int past :data:`MAX_AMOUNT`: :func:`parse_decimal` refuses those first, quoting
+    them clipped."""
     if isinstance(value, str) and len(value) > 40:
         return value[:39] + "…"
     return value if isinstance(value, str | int | Decimal) else clip(value, 40)

@@ -223,3 +223,76 @@ def test_minor_function_worked_examples() -> None:
     # Outside the proven bounds the fallback answers (here: a marker).
     assert yen.minor_function(Decimal(1), Decimal(1), otherwise=lambda a: -1)(
         Decimal("1E+14")) == -1
+
+
+def _minor(step, ending, mode, unit, factor):
+    """The integer form of an ending, with a marker (-1) for what it leaves to the Decimals."""
+    rule = PriceEnding(step=Decimal(step), ending=Decimal(ending), mode=mode)
+    return rule.minor_function(Decimal(unit), Decimal(factor), otherwise=lambda amount: -1)
+
+
+@pytest.mark.parametrize(("step", "ending", "mode", "unit", "factor"), [
+    ("0.05", "0", NEAREST, "0.01", "1"),      # nearest has no integer form
+    ("0.05", "0", UP, "0.01", "1"),           # a step that is not a power of ten
+    ("11", "0", UP, "1", "1"),
+    ("1", "0", UP, "0.05", "1"),              # nor a unit
+    ("10", "0", UP, "1E+1", "1"),             # units from 10^-12 to 1
+    ("1E-13", "0", UP, "1E-13", "1"),
+    ("1", "0", UP, "1E-13", "1"),
+    ("1E+13", "0", UP, "1", "1"),             # steps from 10^-12 to 10^12
+    ("0.1", "0", UP, "1", "1"),               # a step finer than the unit
+    ("10", "0.5", UP, "1", "1"),              # an ending finer than the unit
+    ("1", "0", UP, "0.01", "100000"),         # factors above 0, below 10^5,
+    ("1", "0", UP, "0.01", "0"),
+    ("1", "0", UP, "0.01", "1E-27"),          # with at most 26 decimals
+])
+def test_minor_function_declines_what_it_does_not_cover(step, ending, mode, unit, factor):
+    assert _minor(step, ending, mode, unit, factor) is None
+
+
+@pytest.mark.parametrize(("step", "ending", "mode", "unit", "factor", "amount", "expected"), [
+    # Up to x.99 (cents, factor 1): the largest amount covered, 99,999,999,999,999.99, is
+    # already allowed: 9,999,999,999,999,999 cents; 10^14 is left to the Decimals (-1).
+    ("1", "0.99", UP, "0.01", "1", "99999999999999.99", 9999999999999999),
+    ("1", "0.99", UP, "0.01", "1", "1E+14", -1),
+    # 12 decimals are covered: 10^-12 -> k = ceil(10^-12 - 0.99) = 0 -> 0.99; 13 are not.
+    ("1", "0.99", UP, "0.01", "1", "0.000000000001", 99),
+    ("1", "0.99", UP, "0.01", "1", "1E-13", -1),
+    ("1", "0.99", DOWN, "0.01", "1", "1E+14", -1),
+    # Zero is free (0), whatever the fallback; a negative amount is the fallback's.
+    ("1", "0.99", UP, "0.01", "1", "0", 0),
+    ("1", "0.99", UP, "0.01", "1", "-0.01", -1),
+    ("10", "0", DOWN, "1", "1", "0", 0),
+    ("10", "0", DOWN, "1", "1", "-1", -1),
+    # Down to 10 yen: 25 -> 20, 10 stays, 3 -> the lowest price, k = 1 (0 is no price): 10.
+    ("10", "0", DOWN, "1", "1", "25", 20),
+    ("10", "0", DOWN, "1", "1", "10", 10),
+    ("10", "0", DOWN, "1", "1", "3", 10),
+    # Down to x.99: 1.99 stays, 1.98 -> floor(0.99) = 0 -> 0.99; 0.50 -> the lowest, k = 0.
+    ("1", "0.99", DOWN, "0.01", "1", "1.99", 199),
+    ("1", "0.99", DOWN, "0.01", "1", "1.98", 99),
+    ("1", "0.99", DOWN, "0.01", "1", "0.50", 99),
+    # An ending of one cent is a price (k = 0 allowed): 0.50 down -> floor(0.49) = 0 -> 0.01.
+    ("1", "0.01", DOWN, "0.01", "1", "0.50", 1),
+    # Factors at their bounds: 1.00 x 99,999.99 -> up to whole units: 100,000.00 (10^7 cents);
+    # 10^13 x 10^-26 = 10^-13 -> k = ceil(10^-13) = 1 -> 1.00 (100 cents).
+    ("1", "0", UP, "0.01", "99999.99", "1.00", 10_000_000),
+    ("1", "0", UP, "0.01", "1E-26", "1E+13", 100),
+    # Units and steps at their bounds: 0.5 in units of 10^-12 is 5 x 10^11; a step of 10^12
+    # takes 5 up to 10^12.
+    ("1E-12", "0", UP, "1E-12", "1", "0.5", 500_000_000_000),
+    ("1E+12", "0", UP, "1", "1", "5", 10**12),
+    # 0.005 x 2 = 0.01 (an amount with a denominator of 200 and a factor of 2)
+    ("0.01", "0", UP, "0.01", "2", "0.005", 1),
+])
+def test_minor_function_at_its_bounds(step, ending, mode, unit, factor, amount, expected):
+    to_minor = _minor(step, ending, mode, unit, factor)
+    with localcontext(CONTEXT):
+        assert to_minor(Decimal(amount)) == expected
+
+
+def test_minor_function_without_a_fallback_says_none():
+    to_minor = PriceEnding(step=Decimal(1), ending=Decimal("0.99")).minor_function(
+        Decimal("0.01"), Decimal(1))
+    assert (to_minor(Decimal("1E+14")), to_minor(Decimal("-1")), to_minor(Decimal(0))) == (
+        None, None, 0)

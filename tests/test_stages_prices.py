@@ -9,14 +9,15 @@ Rates: conftest.EASY_RATES (1 EUR = 0.85 GBP = 11.50 NOK).
 from __future__ import annotations
 
 from decimal import Decimal as D
+from decimal import localcontext
 
 import pytest
 from conftest import QUOTE_DAY, TEST_SHOP, engine_for, item, market_head, one_regime
 
 from pricing import Engine
 from pricing.errors import MissingRateError, QuoteRefusedError
-from pricing.money import Money
-from pricing.stages.prices import unit_amount, unit_amount_function, unit_price
+from pricing.money import CONTEXT, Money
+from pricing.stages.prices import unit_amount, unit_amount_function, unit_minor_function, unit_price
 
 TAX = one_regime()
 # Converted and rounded half-up at the penny, one fixed price.
@@ -33,30 +34,38 @@ name = "VAT"
 rate = "0.20"
 categories = { luxury = [{ value = "0.25", from = 2027-01-01 }] }
 """ + TAX
+
+
+def ended(market_id: str, country: str, currency: str, ending: str) -> str:
+    """A test market whose prices are converted, then given ``ending`` (a TOML inline
+    table), with a 25 % VAT on goods."""
+    return market_head(market_id, country, currency) + f"""
+[pricing]
+ending = {{ {ending} }}
+
+[tax]
+base = ["goods"]
+
+[[tax.components]]
+name = "VAT"
+rate = "0.25"
+""" + TAX
+
+
 # Converted, then ended at .99 (the next allowed price at or above).
-NO = market_head("endm", "NO", "NOK") + """
-[pricing]
-ending = { step = "1", ending = "0.99", mode = "up" }
-
-[tax]
-base = ["goods"]
-
-[[tax.components]]
-name = "VAT"
-rate = "0.25"
-""" + TAX
+NO = ended("endm", "NO", "NOK", 'step = "1", ending = "0.99", mode = "up"')
+# Whole euros, up (an ending of 0 on a step of 1: the lowest price is 1.00, not 0).
+EU = ended("eum", "FI", "EUR", 'step = "1", ending = "0", mode = "up"')
+# Yen down to the 10 below (the lowest price 10 yen).
+JP = ended("jpm", "JP", "JPY", 'step = "10", ending = "0", mode = "down"')
+# Swiss 5-centime rounding to the nearest (no integer form: the Decimal steps price it).
+CH = ended("chm", "CH", "CHF", 'step = "0.05", ending = "0", mode = "nearest"')
+# Swedish kronor ending in 9 on each ten (109, 119, ...): an ending with no minor digits.
+SE = ended("sem", "SE", "SEK", 'step = "10", ending = "9", mode = "up"')
+# Danish kroner (as in Greenland) down to an even krone.
+DK = ended("dkm", "GL", "DKK", 'step = "2", ending = "0", mode = "down"')
 # Whole kroner, rounded down: the lowest allowed price is one krone (0 is a free item only).
-WHOLE = market_head("wholem", "DK", "NOK") + """
-[pricing]
-ending = { step = "1", ending = "0", mode = "down" }
-
-[tax]
-base = ["goods"]
-
-[[tax.components]]
-name = "VAT"
-rate = "0.25"
-""" + TAX
+WHOLE = ended("wholem", "DK", "NOK", 'step = "1", ending = "0", mode = "down"')
 # Prices include two taxes: the net is the price over (1 + both rates).
 IN = market_head("incl", "IS", "EUR", display="inclusive") + """
 [tax]
@@ -75,7 +84,8 @@ rate = "0.05"
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     return engine_for(tmp_path_factory.mktemp("prices"), TEST_SHOP,
-                      {"gbm": GB, "endm": NO, "incl": IN, "wholem": WHOLE})
+                      {"gbm": GB, "endm": NO, "incl": IN, "wholem": WHOLE, "eum": EU,
+                       "jpm": JP, "chm": CH, "sem": SE, "dkm": DK})
 
 
 @pytest.mark.parametrize(("market", "sku", "price", "amount", "note"), [
@@ -144,3 +154,72 @@ def test_a_category_whose_rate_is_not_yet_in_force_is_refused_naming_the_item(sh
     err = e.value
     assert err.message.startswith(f"no VAT rate in force on {QUOTE_DAY} in ")
     assert (err.field, err.value) == ("items[1].category", "luxury")
+
+
+# -- the compiled unit prices of the bulk path (unit_amount_function, unit_minor_function) -----
+
+@pytest.mark.parametrize(("market", "amount", "expected", "minor"), [
+    # No ending, half-up at the penny: 0.10 x 0.85 = 0.085, a tie -> 0.09 (half-even: 0.08);
+    # 1.00 x 0.85 = 0.85; a free item is the market's zero, 0.00.
+    ("gbm", "0.10", "0.09", 9), ("gbm", "1.00", "0.85", 85), ("gbm", "0", "0.00", 0),
+    # Up to x.99 on a step of 1: 10.00 x 11.50 = 115.00 -> 115.99; 0.01 x 11.50 = 0.115,
+    # k = ceil(0.115 - 0.99) = 0 -> 0.99, the lowest price.
+    ("endm", "10.00", "115.99", 11599), ("endm", "0.01", "0.99", 99),
+    ("endm", "0", "0.00", 0),
+    # Up to whole euros (factor 1): 12.01 -> 13, written with cents: 13.00; 13.00 stays;
+    # 0.01 -> k = ceil(0.01) = 1 -> 1.00.
+    ("eum", "12.01", "13.00", 1300), ("eum", "13.00", "13.00", 1300),
+    ("eum", "0.01", "1.00", 100),
+    # Down to 10 yen: 1.23 x 160 = 196.8 -> k = floor(19.68) = 19 -> 190; 1.00 x 160 = 160
+    # stays; 0.01 x 160 = 1.6 -> k = floor(0.16) = 0, below the lowest (k = 1): 10.
+    ("jpm", "1.23", "190", 190), ("jpm", "1.00", "160", 160), ("jpm", "0.01", "10", 10),
+    # Nearest 0.05 CHF: 12.97 x 0.95 = 12.3215, 0.0215 above 12.30 and 0.0285 below 12.35
+    # -> 12.30; 12.99 x 0.95 = 12.3405, 0.0095 below 12.35 -> 12.35 (up, where down would
+    # give 12.30); 0.01 x 0.95 = 0.0095, below the lowest (0.05): 0.05.
+    ("chm", "12.97", "12.30", 1230), ("chm", "12.99", "12.35", 1235),
+    ("chm", "0.01", "0.05", 5), ("chm", "0", "0.00", 0),
+    # Up to x9 on tens of SEK: 10.00 x 11.00 = 110.00 -> k = ceil((110 - 9) / 10) = 11 ->
+    # 11 x 10 + 9 = 119, at the SEK minor digits: 119.00.
+    ("sem", "10.00", "119.00", 11900),
+    # Down to an even DKK: 10.00 x 7.46 = 74.60 -> k = floor(74.60 / 2) = 37 -> 74.00.
+    ("dkm", "10.00", "74.00", 7400),
+    # A price of minus zero (the strict reader takes "-0") is a free item, written 0.00 as
+    # any other (no "-0.00" on a price tag).
+    ("gbm", "-0", "0.00", 0), ("endm", "-0.00", "0.00", 0), ("chm", "-0", "0.00", 0),
+])
+def test_compiled_unit_prices_worked_examples(shop, market, amount, expected, minor):
+    plan = shop.plan(market, QUOTE_DAY)
+    with localcontext(CONTEXT):
+        # the same Decimal as the quote path (value and exponent: "13.00", not "13")
+        assert str(unit_amount_function(plan, "EUR")(D(amount))) == expected
+        assert str(unit_amount(plan, "A", Money.of(amount, "EUR"))) == expected
+        found = unit_minor_function(plan, "EUR")(D(amount))
+    assert type(found) is int and found == minor
+
+
+@pytest.mark.parametrize("market", ["gbm", "endm", "jpm", "chm"])
+def test_compiled_unit_prices_leave_a_negative_amount_to_unit_amount(shop, market):
+    # None: the caller keeps unit_amount for it (and its sign of zero)
+    with localcontext(CONTEXT):
+        assert unit_minor_function(shop.plan(market, QUOTE_DAY), "EUR")(D("-1.00")) is None
+
+
+def test_compiled_unit_prices_past_the_integer_bounds_fall_back_to_decimals(shop):
+    # 10^14 EUR is past the integer form's bounds (amounts below 10^14): the Decimal steps
+    # price it. 10^14 x 11.50 = 1,150,000,000,000,000.00 NOK -> up to .99: ...000.99, in ore
+    # 115,000,000,000,000,099.
+    with localcontext(CONTEXT):
+        assert unit_minor_function(shop.plan("endm", QUOTE_DAY), "EUR")(D("1E+14")) == (
+            115_000_000_000_000_099)
+
+
+def test_compiled_unit_prices_convert_from_the_price_currency(shop):
+    # GBP prices in the NOK market: 1 GBP = 11.50 / 0.85 NOK (both per EUR); 8.50 GBP =
+    # 8.50 x 11.50 / 0.85 = 115.00 NOK -> 115.99. A currency without a rate is refused.
+    plan = shop.plan("endm", QUOTE_DAY)
+    with localcontext(CONTEXT):
+        assert unit_amount_function(plan, "GBP")(D("8.50")) == D("115.99")
+        assert unit_minor_function(plan, "GBP")(D("8.50")) == 11599
+    for compile_ in (unit_amount_function, unit_minor_function):
+        with pytest.raises(MissingRateError):
+            compile_(plan, "THB")
