@@ -243,8 +243,9 @@ def _toml(value: Any, *, depth: int) -> str:
         # str() of a huge int is slow (and refused past 4,300 digits): say its size instead
         return f"an integer of about {value.bit_length() * 30103 // 100000} digits"
     if isinstance(value, float):
-        return "nan" if value != value else ("inf" if value == float("inf") else  # float-ok
-                                             "-inf" if value == float("-inf") else repr(value))
+        # A TOML float echoed in an error message (never money): repr writes inf, -inf and nan
+        # as TOML does.
+        return repr(value)  # float-ok
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, list | tuple):
