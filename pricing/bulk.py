@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from pricing.errors import MissingRateError, PricingError, QuoteRefusedError, RequestError
 from pricing.l10n.formatting import money_formatter
 from pricing.money import CONTEXT, Money
-from pricing.stages.plan import MarketPlan, RegimePlan
+from pricing.stages.plan import ComponentPlan, MarketPlan, RegimePlan
 from pricing.stages.prices import unit_amount, unit_minor_function
 
 if TYPE_CHECKING:
@@ -125,6 +125,8 @@ class BulkPricer:
                        if plan.has_chains else comps)
         self.format_prices = format_prices
         self._rates_memo: dict[str | None, tuple[tuple[Decimal, ...], Decimal]] = {}
+        #: The components in chain order with their rates, by the rates of a category.
+        self._pairs: dict[tuple[Decimal, ...], tuple[tuple[ComponentPlan, Decimal], ...]] = {}
         self._memo: dict[tuple[object, ...], PricedItem] = {}
         #: Price class -> (its unit price function, {unit price: the fields after the SKU}),
         #: or None for a class whose items go the long way (refused, or no rate).
@@ -325,25 +327,30 @@ class BulkPricer:
 
     def _tax(self, rp: RegimePlan, rates: tuple[Decimal, ...], net: Decimal, cv: Decimal,
              duty: Decimal) -> tuple[Decimal, Decimal]:
+        """Tax added on top and tax included, for one unit: stage 5 of the engine for a cart
+        of one line, where each component has at most one amount inside the price and one on
+        top (each rounded on its own, as the engine rounds each group)."""
         plan = self.plan
-        unit, mode, zero = plan.unit, plan.tax_mode, Decimal(0)
+        unit, mode, zero = plan.unit, plan.tax_mode, _ZERO
         importing = rp.regime.tax == "import"
         uplift = plan.import_uplift if importing else 0
         additions = _additions(plan, net, cv) if importing and plan.additions else ()
-        rate_of = dict(zip((c.index for c in self._components), rates, strict=True))
+        pairs = self._pairs.get(rates)
+        if pairs is None:
+            rate_of = dict(zip((c.index for c in self._components), rates, strict=True))
+            pairs = self._pairs[rates] = tuple((c, rate_of[c.index]) for c in self._chain)
         inclusive = plan.inclusive
         line_tax: dict[int, Decimal] = {}
-        groups: dict[tuple[int, Decimal, bool], Decimal] = {}
-        for comp in self._chain:
-            ci = comp.index
-            rate = rate_of[ci]
+        added = included = total = zero
+        for comp, rate in pairs:
             mine = zero
             on_top = zero
             if comp.goods:
                 if inclusive:
-                    t = net * rate
-                    groups[(ci, rate, True)] = groups.get((ci, rate, True), zero) + t
-                    mine += t
+                    mine = net * rate
+                    r = mine.quantize(unit, rounding=mode)
+                    included += r
+                    total += r
                 else:
                     on_top = net
             if comp.duty and duty:
@@ -363,17 +370,15 @@ class BulkPricer:
                 if comp.includes_itself:
                     on_top = on_top / (1 - rate)
                 t = on_top * rate
-                groups[(ci, rate, False)] = groups.get((ci, rate, False), zero) + t
+                r = t.quantize(unit, rounding=mode)
+                added += r
+                total += r
                 mine += t
             if mine:
-                line_tax[ci] = mine
-        rounded = {k: v.quantize(unit, rounding=mode) for k, v in groups.items()}
-        total = sum(rounded.values(), zero)
+                line_tax[comp.index] = mine
         if plan.tax_waive is not None and total and total <= plan.tax_waive:
             return plan.zero, plan.zero
-        added = sum((v for k, v in rounded.items() if not k[2]), zero).quantize(unit)
-        included = sum((v for k, v in rounded.items() if k[2]), zero).quantize(unit)
-        return added, included
+        return added.quantize(unit), included.quantize(unit)
 
     def _fees(self, rp: RegimePlan, net: Decimal, u: Decimal, duty: Decimal,
               tax: Decimal) -> Decimal:
@@ -404,6 +409,8 @@ class BulkPricer:
                 total += amount
         return total
 
+
+_ZERO = Decimal(0)
 
 #: Results kept for identical pricing inputs (size and colour variants of one product sit
 #: together in a catalog): a bound, so that memory does not grow with the catalog.

@@ -31,6 +31,7 @@ from babel.numbers import get_currency_precision
 
 from pricing.codes import normalize_currency
 from pricing.errors import CurrencyMismatchError, InvalidAmountError, clip
+from pricing.values import quick_init
 
 __all__ = [
     "CONTEXT",
@@ -169,6 +170,7 @@ def _short(value: object) -> object:
 _MAX_CHARS = 32
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Money:
     """An immutable amount of one currency. Compare, add and subtract only within a currency."""

@@ -43,6 +43,7 @@ from pricing.errors import (
 )
 from pricing.l10n.formatting import format_money, money_formatter, text_direction
 from pricing.money import Money, parse_decimal, precision
+from pricing.values import quick_init
 
 __all__ = [
     "LINE_AMOUNTS",
@@ -263,6 +264,7 @@ class QuoteRequestModel(_Strict):
         "in the customs value (what a product page or feed shows).")
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Item:
     sku: str
@@ -275,6 +277,7 @@ class Item:
     title: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class QuoteRequest:
     """A cart for a destination. Build it directly or with :meth:`from_dict`."""
@@ -297,6 +300,11 @@ class QuoteRequest:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> QuoteRequest:
         """Validate the JSON form; a problem raises :class:`RequestError` naming the field."""
+        from pricing.plainrequest import read_plain  # it reads the subset this model accepts
+
+        plain = read_plain(data)
+        if plain is not None:
+            return plain[0]
         try:
             model = QuoteRequestModel.model_validate(data)
         except ValidationError as err:
@@ -365,6 +373,7 @@ def _request_error(err: ValidationError) -> RequestError:
 ChargeKind = Literal["shipping", "duty", "tax", "fee"]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Charge:
     """One amount of a quote and why: which rule, which base, which rate."""
@@ -391,6 +400,7 @@ TOTALS = ("items", "shipping", "duties", "taxes", "included_taxes", "fees", "tot
           "due_at_checkout", "due_on_delivery")
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Line:
     """One cart line of a quote. Amounts are kept bare (``amounts``, in the order of
@@ -450,6 +460,7 @@ class Line:
         return Money(self.total_amount, self.currency)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Quote:
     """An immutable, explained landed-cost quote. ``to_dict()`` is the service's JSON."""
@@ -494,15 +505,15 @@ class Quote:
         cur = self.currency
         # A quote repeats amounts (zeros above all): write and format each distinct one once.
         # Amounts of a quote are all at the currency's minor unit, so equal means same text.
-        seen: dict[Decimal, dict[str, str]] = {}
+        seen: dict[Decimal, tuple[str, str]] = {}
         fmt = money_formatter(cur, loc)
 
         def amt(value: Decimal) -> dict[str, str]:
-            found = seen.get(value)
-            if found is None:
-                found = seen[value] = {"amount": str(value), "currency": cur,
-                                       "formatted": fmt(value)}
-            return found.copy()
+            try:
+                text, formatted = seen[value]
+            except KeyError:
+                text, formatted = seen[value] = (str(value), fmt(value))
+            return {"amount": text, "currency": cur, "formatted": formatted}
 
         def money(m: Money) -> dict[str, str]:
             if m.currency == cur:

@@ -5,13 +5,14 @@ use and swaps in a new one atomically when the rules change (admin call, SIGHUP,
 watcher); a reload that fails validation keeps the last good engine serving and is reported by
 ``/readyz``. :func:`serve` runs it under uvicorn. docs/service.md describes every endpoint.
 
-The quote path does the least it can: pydantic parses and validates the body once, straight
-from the bytes (``QuoteRequestModel.model_validate_json``), :meth:`QuoteRequest.from_model`
-reuses that validation, the engine quotes, :func:`~pricing.api.problems.render` writes the
-bytes. Small carts are quoted on the event loop (a thread hop costs more than the quote);
-carts over :data:`INLINE_ITEMS` lines go to the thread pool so one big cart does not stall
-the others. A cart seen before by the same engine on the same day comes from the
-:class:`~pricing.api.cache.QuoteCache` and is only signed afresh.
+The quote path does the least it can: a plain body (the documented keys, well-formed values: nearly
+every checkout's) is read by orjson and :func:`~pricing.plainrequest.read_plain`; any other body is
+parsed and validated once by pydantic, straight from the bytes
+(``QuoteRequestModel.model_validate_json``), which names what is wrong. The engine quotes,
+:func:`~pricing.api.problems.render` writes the bytes. Small carts are quoted on the event loop (a
+thread hop costs more than the quote); carts over :data:`INLINE_ITEMS` lines go to the thread pool
+so one big cart does not stall the others. A cart seen before by the same engine on the same day
+comes from the :class:`~pricing.api.cache.QuoteCache` and is only signed afresh.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import orjson
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
@@ -75,6 +77,7 @@ from pricing.api.signing import (
     QuoteSigner,
     VerifyRequestModel,
     expires_at,
+    normal_digest,
     quote_payload,
     request_digest,
     verify_token,
@@ -83,6 +86,7 @@ from pricing.codes import normalize_locale, parse_day
 from pricing.engine import Engine
 from pricing.errors import PricingError, clip, clip_text
 from pricing.fx import LiveRates
+from pricing.plainrequest import PlainRequest, read_plain
 from pricing.quote import QuoteRequest, QuoteRequestModel
 from pricing.rateupdate import unpriced_markets
 
@@ -388,6 +392,19 @@ def _is_json(content_type: str) -> bool:
                                           and kind.endswith("+json"))
 
 
+def _plain_body(raw: bytes) -> PlainRequest | None:
+    """A plain quote body read the fast way, or None: pydantic then reads it (and names what
+    is wrong). orjson refuses what pydantic's parser refuses (bad UTF-8, lone surrogates,
+    NaN, trailing bytes); both keep the last of duplicate keys."""
+    if not raw:
+        return None
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    return read_plain(data)
+
+
 async def _read_body(request: Request, model: type[_M]) -> _M | Response:
     """Parse and validate a JSON body in one pass (pydantic's JSON parser), or a problem.
 
@@ -563,11 +580,20 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
         if hit is not None:
             head, base, market = hit
         else:
-            body = await _read_body(request, QuoteRequestModel)
-            if isinstance(body, Response):
-                return body
+            plain = _plain_body(raw)
+            if plain is not None:
+                req, normal = plain
+                digest = normal_digest(normal)
+            else:
+                body = await _read_body(request, QuoteRequestModel)
+                if isinstance(body, Response):
+                    return body
+                try:
+                    req = QuoteRequest.from_model(body)
+                except PricingError as e:
+                    return _problem_response(request, problem_from_error(e, in_body=True))
+                digest = request_digest(body)
             try:
-                req = QuoteRequest.from_model(body)
                 if len(req.items) > INLINE_ITEMS:
                     quote = await run_in_threadpool(engine.quote, req, on=day)
                 else:
@@ -576,7 +602,7 @@ def create_app(provider: EngineProvider | Engine, *, quote_key: str | None = Non
                 return _problem_response(request, problem_from_error(e, in_body=True))
             data = quote.to_dict()
             # The payload without its times; each response stamps its own iat and exp.
-            base = quote_payload(data, request_sha256=request_digest(body), issued_at=0,
+            base = quote_payload(data, request_sha256=digest, issued_at=0,
                                  ttl_seconds=0)
             head = render(data)[:-1]  # the quote object, open for the signature member
             market = quote.market

@@ -126,8 +126,13 @@ def request_digest(model: QuoteRequestModel) -> str:
     form is the JSON of the model's fields with sorted keys, compact separators, UTF-8, decimals
     as plain normalized strings and dates as ISO days (orjson writes dates so).
     """
-    data = model.model_dump(exclude_none=True)
-    return hashlib.sha256(orjson.dumps(data, default=_plain,
+    return normal_digest(model.model_dump(exclude_none=True))
+
+
+def normal_digest(normal: Mapping[str, Any]) -> str:
+    """:func:`request_digest` of a request's normal form (the model's
+    ``model_dump(exclude_none=True)``, or what :func:`pricing.plainrequest.read_plain` gives)."""
+    return hashlib.sha256(orjson.dumps(normal, default=_plain,
                                        option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
