@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
+from math import lcm
 
 import moneyed
 from babel.numbers import get_currency_precision
@@ -298,22 +299,23 @@ def split(total: Decimal, weights: Sequence[Decimal | int], unit: Decimal, *,
             raise InvalidAmountError("allocate needs a total rounded to the currency's minor "
                                      "unit", value=what or str(total))
         return (rounded,)
-    # In integers: total as a count of minor units, weights scaled to whole numbers, so the
-    # shares and their remainders are exact rationals (no division rounds).
-    ws = [w if isinstance(w, Decimal) else Decimal(w) for w in weights]
-    scale = 0
-    for w in ws:
+    # In integers: total as a count of minor units, each weight as an exact fraction p/q
+    # (``as_integer_ratio``) brought to their common denominator, so the shares and their
+    # remainders are exact rationals (no division rounds). Weights are often 60-digit
+    # Decimals (exact tax before rounding): their ratios cost far less than their digits.
+    ratios = []
+    for w in weights:
         if w < 0:
             raise ValueError("allocation weights must not be negative")
-        exp = w.as_tuple().exponent
-        if isinstance(exp, int) and -exp > scale:
-            scale = -exp
-    count = total.scaleb(-unit.as_tuple().exponent)  # type: ignore[operator]
-    units = int(count) if count == count.to_integral_value() else None
-    if units is None:
+        ratios.append(w.as_integer_ratio())
+    exponent = unit.as_tuple().exponent
+    count = total.scaleb(-exponent)  # type: ignore[operator]
+    if count != count.to_integral_value():
         raise InvalidAmountError("allocate needs a total rounded to the currency's minor unit",
                                  value=what or str(total))
-    ints = [int(w.scaleb(scale)) for w in ws]
+    units = int(count)
+    common = lcm(*[q for _, q in ratios])
+    ints = [p * (common // q) for p, q in ratios]
     wsum = sum(ints)
     if wsum == 0:
         ints = [1] * len(ints)
@@ -331,7 +333,13 @@ def split(total: Decimal, weights: Sequence[Decimal | int], unit: Decimal, *,
         # The largest remainders get one more unit each; ties go to the earlier part.
         for i in sorted(range(len(ints)), key=lambda i: -remainders[i])[:left]:
             floors[i] += 1
+    if unit == _TENS.get(exponent):  # a power of ten: the part is its count, scaled
+        return tuple([Decimal(sign * f).scaleb(exponent) for f in floors])  # type: ignore[arg-type]
     return tuple((Decimal(sign * f) * unit).quantize(unit) for f in floors)
+
+
+#: 10 ** e by exponent e, for the units of currencies (-4 to 0).
+_TENS = {e: Decimal(1).scaleb(e) for e in range(-6, 1)}
 
 
 # The slots of Money, set directly: the frozen dataclass's __init__ and its check cost ~0.5 us,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 from decimal import Decimal
 
 import pytest
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from pricing import CurrencyError, CurrencyMismatchError, InvalidAmountError, Money, Rounding
 from pricing.money import (
+    CONTEXT,
     MAX_AMOUNT,
     allocate,
     checked_moneys,
@@ -400,3 +402,40 @@ def test_split_names_an_unrounded_total(weights):
         "allocate needs a total rounded to the currency's minor unit", "1.005")
     assert split(Decimal("1.00"), weights, Decimal("0.01")) == (
         (Decimal("1.00"),) if len(weights) == 1 else (Decimal("0.50"), Decimal("0.50")))
+
+
+def _reference_split(total: Decimal, weights: list[Decimal], unit: Decimal) -> tuple[Decimal, ...]:
+    """Largest remainder the long way: every weight scaled to whole numbers at the finest
+    decimal among them (what split did before it read weights as integer ratios)."""
+    scale = max(max(-w.as_tuple().exponent, 0) for w in weights)  # type: ignore[operator]
+    ints = [int(w.scaleb(scale)) for w in weights]
+    units = int(total.scaleb(-unit.as_tuple().exponent))  # type: ignore[operator]
+    wsum = sum(ints) or len(ints)
+    ints = ints if sum(ints) else [1] * len(ints)
+    n = abs(units)
+    exact = [divmod(n * w, wsum) for w in ints]
+    floors = [q for q, _ in exact]
+    for i in sorted(range(len(ints)), key=lambda i: -exact[i][1])[:n - sum(floors)]:
+        floors[i] += 1
+    sign = -1 if units < 0 else 1
+    return tuple((Decimal(sign * f) * unit).quantize(unit) for f in floors)
+
+
+_LONG = st.decimals(min_value=0, max_value=10**6, places=60, allow_nan=False,
+                    allow_infinity=False)
+
+
+@given(units=st.integers(-10**9, 10**9),
+       unit=st.sampled_from([Decimal(1), Decimal("0.01"), Decimal("0.001"), Decimal("0.0001")]),
+       weights=st.lists(st.one_of(_LONG, st.decimals(0, 1000, places=2),
+                                  st.integers(0, 50).map(Decimal)), min_size=2, max_size=8))
+def test_split_gives_the_long_ways_parts(units, unit, weights):
+    # Weights like the engine's: exact tax before rounding (60 digits), prices, weights in kg.
+    with decimal.localcontext(CONTEXT):
+        total = (Decimal(units) * unit).quantize(unit)
+        parts = split(total, weights, unit)
+        assert parts == _reference_split(total, weights, unit)
+        # the same Decimals, exponent included: they are written into quotes as they are
+        assert [str(p) for p in parts] == [str(p) for p in _reference_split(total, weights,
+                                                                            unit)]
+        assert sum(parts) == total

@@ -79,8 +79,8 @@ class _Compiled:
     symbols looked up once. Anything else falls back to babel itself.
     """
 
-    __slots__ = ("decimal", "first", "group", "min_int", "neg", "pos", "precision", "quantum",
-                 "rest", "table")
+    __slots__ = ("decimal", "first", "group", "min_int", "neg", "plain", "pos", "precision",
+                 "quantum", "rest", "swap")
 
     def __init__(self, locale: Locale, currency: str) -> None:
         pattern = locale.currency_formats["standard"]
@@ -108,17 +108,23 @@ class _Compiled:
             affixes.append((before, after))
         self.pos, self.neg = affixes
         # Groups of three with one leading digit are what Python's "," format writes; its
-        # separators are then swapped for the locale's (None: they are the same).
-        self.table = None
-        if (self.first, self.rest, self.min_int) == (3, 3, 1) and (
-                self.group, self.decimal) != (",", "."):
-            self.table = str.maketrans({",": self.group, ".": self.decimal})
+        # separators are then replaced by the locale's (str.replace beats str.translate).
+        self.plain = (self.first, self.rest, self.min_int) == (3, 3, 1)
+        self.swap = ((self.group != ",") << 1) | (self.decimal != ".")
 
     def __call__(self, amount: Decimal) -> str:
-        if self.min_int == 1 and self.first == 3 and self.rest == 3 and not amount.is_signed():
+        if self.plain and not amount.is_signed():
             text = format(amount.quantize(self.quantum), ",f")
+            swap = self.swap
+            if swap == 1:
+                text = text.replace(".", self.decimal)
+            elif swap == 2:
+                text = text.replace(",", self.group)
+            elif swap:
+                text = text.replace(",", _HOLE).replace(".", self.decimal).replace(
+                    _HOLE, self.group)
             before, after = self.pos
-            return before + (text.translate(self.table) if self.table else text) + after
+            return before + text + after
         value = amount.scaleb(0)  # babel's steps, in babel's order, under the same context
         before, after = self.neg if value.is_signed() else self.pos
         digits = f"{abs(value).normalize().quantize(self.quantum):f}"
