@@ -227,7 +227,11 @@ class Engine:
                     used.append(plan.rate_from(cur_used))
         max_days = shop.max_rate_age_days
         warnings += age_warnings(used, day, max_days=max_days)
-        stale = any(not r.fixed and (day - r.as_of).days > max_days for r in used)
+        stale = False
+        for r in used:  # a loop: an abandoned generator costs a throw
+            if not r.fixed and (day - r.as_of).days > max_days:
+                stale = True
+                break
 
         # 1. local prices
         components = plan.components(req.region)

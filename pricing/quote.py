@@ -503,16 +503,16 @@ class Quote:
     def to_dict(self) -> dict[str, Any]:
         loc = self.locale
         cur = self.currency
-        # A quote repeats amounts (zeros above all): write and format each distinct one once.
-        # Amounts of a quote are all at the currency's minor unit, so equal means same text.
-        seen: dict[Decimal, tuple[str, str]] = {}
+        # A quote repeats amounts (zeros above all): format each distinct one once, keyed by
+        # its text (a str hashes once and for all; a fresh Decimal hashes each time).
+        seen: dict[str, str] = {}
         fmt = money_formatter(cur, loc)
 
         def amt(value: Decimal) -> dict[str, str]:
-            try:
-                text, formatted = seen[value]
-            except KeyError:
-                text, formatted = seen[value] = (str(value), fmt(value))
+            text = str(value)
+            formatted = seen.get(text)
+            if formatted is None:
+                formatted = seen[text] = fmt(value)
             return {"amount": text, "currency": cur, "formatted": formatted}
 
         def money(m: Money) -> dict[str, str]:

@@ -122,10 +122,13 @@ def _base(plan: MarketPlan, customs: Customs, lines: Sequence[int]
     parts = [("goods", customs.goods)]
     if plan.cif:
         parts += [("freight", customs.freight), ("insurance", customs.insurance)]
-    return base, tuple(
-        (name, Money(sum((amounts[li] for li in lines), Decimal(0)).quantize(
-            unit, rounding=ROUND_HALF_UP), cur))
-        for name, amounts in parts if any(amounts[li] for li in lines) or name == "goods")
+    out = []
+    for name, amounts in parts:
+        mine = [amounts[li] for li in lines]
+        if name == "goods" or any(mine):  # a list: an abandoned generator costs a throw
+            out.append((name, Money(sum(mine, Decimal(0)).quantize(unit, rounding=ROUND_HALF_UP),
+                                    cur)))
+    return base, tuple(out)
 
 
 def _per_category(plan: MarketPlan, regime: RegimePlan, items: Sequence[Item],

@@ -509,7 +509,11 @@ class MarketPlan:
         else the default, else the first that ships there; None for a market without
         shipping (duty and tax only)."""
         if wanted is None:
-            found = next((mp for mp in self._method_order if mp.method.serves(region)), None)
+            found = None
+            for mp in self._method_order:  # a loop: an abandoned generator costs a throw
+                if mp.method.serves(region):
+                    found = mp
+                    break
             if found is None:
                 if not self.methods:
                     return None

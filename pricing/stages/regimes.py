@@ -61,13 +61,14 @@ def select_regime(plan: MarketPlan, items: Sequence[Item], nets: Sequence[Decima
                                           else " excl. shipping")
         if factor != 1:
             what += f" at {factor} of the price"
+        highest = max(values)  # one per item, or the consignment's: never empty
         if rp.inclusive:
-            ok = all(v <= limit for v in values)
+            ok = highest <= limit
             sign = "<=" if ok else ">"
         else:
-            ok = all(v < limit for v in values)
+            ok = highest < limit
             sign = "<" if ok else ">="
-        text = f"{what} {max(values)} {cur} {sign} {rp.limit_text}"
+        text = f"{what} {highest} {cur} {sign} {rp.limit_text}"
         tests.append({
             "regime": regime.id, "passed": ok,
             "test": "; ".join([*passed, text]) + (f": {regime.note}" if ok and regime.note

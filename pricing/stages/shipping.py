@@ -94,7 +94,10 @@ def ship(plan: MarketPlan, method: MethodPlan | None, weights: Sequence[Decimal]
     # the last band, base + per kg, over the limit) is priced here.
     band = None
     if spec.max_kg is None or total_weight <= spec.max_kg:
-        band = next((b for b in method.bands if total_weight <= b[0]), None)
+        for b in method.bands:  # a loop: an abandoned generator costs a throw
+            if total_weight <= b[0]:
+                band = b
+                break
     if band is not None:
         _, amount, note, priced = band
     else:
