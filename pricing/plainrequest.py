@@ -106,7 +106,10 @@ def _price(value: object, *, item: bool = True) -> tuple[Money, dict[str, Any]]:
         raise _NotPlain
     # The pattern is stricter than parse_decimal (at most 12 decimals and 10^12, plain digits),
     # so what it lets through, parse_decimal would read as Decimal() does.
-    amount = Decimal(_str(value["amount"], _AMOUNT))
+    amount = value["amount"]
+    if type(amount) is not str or not _AMOUNT(amount):
+        raise _NotPlain
+    amount = Decimal(amount)
     currency = _currency(value["currency"])
     if not item:  # declared freight and insurance may be finer than the currency
         return Money(amount, currency), {"amount": amount, "currency": currency}
@@ -150,8 +153,8 @@ def _item(value: object) -> tuple[Item, dict[str, Any]]:
         if type(v) is not str or len(v) > 500:
             raise _NotPlain
         title = normal["title"] = v
-    return Item(sku=sku, quantity=quantity, price=price, hs_code=hs_code, origin=origin,
-                category=category, weight_kg=weight_kg, title=title), normal
+    # Positional: one call per line, in Item's field order (the equivalence tests hold it).
+    return Item(sku, quantity, price, hs_code, origin, category, weight_kg, title), normal
 
 
 def _read(data: dict[str, Any]) -> PlainRequest:
@@ -203,7 +206,7 @@ def _read(data: dict[str, Any]) -> PlainRequest:
         raise _NotPlain
     normal["exclude_shipping"] = exclude_shipping
     request = QuoteRequest(
-        country=country, items=tuple(i for i, _ in read), region=region, market=market,
+        country=country, items=tuple([i for i, _ in read]), region=region, market=market,
         locale=locale, date=day, shipping_method=shipping_method, ship_from=ship_from,
         freight=freight, insurance=insurance, postal_code=postal_code,
         exclude_shipping=exclude_shipping)
