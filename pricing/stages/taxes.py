@@ -152,8 +152,9 @@ def charge_tax(plan: MarketPlan, regime: RegimePlan,
     waived = bool(plan.tax_waive is not None and total and total <= plan.tax_waive)
     word = _REGIME_WORD[tax_mode]
     payable = plan.payable_import if importing else "checkout"
-    added = [zero] * n
-    included = [zero] * n
+    # Sums of amounts rounded to the unit, started at the unit's zero: they keep its exponent.
+    added = [plan.zero] * n
+    included = [plan.zero] * n
     charges = []
     if len(results) > 1:
         results.sort(key=lambda r: (r[0][0], not r[0][2], r[0][1]))
@@ -173,14 +174,14 @@ def charge_tax(plan: MarketPlan, regime: RegimePlan,
             for i in range(n):
                 acc[i] += rounded[i]
         comp = names[ci]
+        parts = (parts_sum.items() if len(parts_sum) == 1
+                 else sorted(parts_sum.items(), key=_part_order))
         charges.append(Charge(
             kind="tax", name=comp.name, amount=Money(amount.quantize(unit), cur),
             rule=comp.rule, base=Money(base, cur), rate=rate, note=note, included=inside,
             payable=payable,  # type: ignore[arg-type]
-            base_parts=tuple((name, Money(v.quantize(unit), cur))
-                             for name, v in sorted(parts_sum.items(), key=_part_order))))
-    return Tax(added=tuple([a.quantize(unit) for a in added]),
-               included=tuple([a.quantize(unit) for a in included]), charges=tuple(charges))
+            base_parts=tuple([(name, Money(v.quantize(unit), cur)) for name, v in parts])))
+    return Tax(added=tuple(added), included=tuple(included), charges=tuple(charges))
 
 
 #: The order base parts are shown in; other components and additions follow, as they came.
