@@ -22,21 +22,31 @@ change between SKUs, and gives exactly what :meth:`pricing.Engine.quote` gives i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import re
+from collections import namedtuple
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import (
+    ROUND_CEILING,
+    ROUND_FLOOR,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    Decimal,
+    localcontext,
+)
 from typing import TYPE_CHECKING, NamedTuple
 
+from pricing.endings import EndingMode
 from pricing.errors import MissingRateError, PricingError, QuoteRefusedError, RequestError
 from pricing.l10n.formatting import money_formatter
-from pricing.money import CONTEXT, Money
+from pricing.money import CONTEXT, Money, precision
 from pricing.stages.plan import ComponentPlan, MarketPlan, RegimePlan
 from pricing.stages.prices import unit_amount, unit_minor_function
 
 if TYPE_CHECKING:
     from pricing.engine import Engine
 
-__all__ = ["BulkPricer", "CatalogItem", "PricedItem"]
+__all__ = ["BulkPricer", "CatalogItem", "Priced", "PricedItem"]
 
 
 class CatalogItem(NamedTuple):
@@ -73,6 +83,12 @@ class PricedItem(NamedTuple):
     formatted_unit_price: str | None = None
     formatted_landed_price: str | None = None
     error: PricingError | None = None
+
+
+#: A :class:`PricedItem` without its SKU: what :meth:`BulkPricer.price_columns` gives per row,
+#: one object shared by the rows of a price class at the same unit price.
+Priced = namedtuple("Priced", PricedItem._fields[1:],  # type: ignore[misc]
+                    defaults=tuple(PricedItem._field_defaults.values()))
 
 
 class BulkPricer:
@@ -131,6 +147,7 @@ class BulkPricer:
         #: Price class -> (its unit price function, {unit price: the fields after the SKU}),
         #: or None for a class whose items go the long way (refused, or no rate).
         self._classes: dict[tuple[object, ...], _PriceClass | None] = {}
+        self._unit_columns: dict[str, Callable[[list[int | None]], list[int | None]]] = {}
 
     def price_many(self, items: Iterable[CatalogItem]) -> list[PricedItem]:
         """Each item's landed unit price (one unit bought alone, shipping excluded), by price
@@ -164,6 +181,91 @@ class BulkPricer:
                 append(new(PricedItem, (sku, *rest)))
         return out
 
+    def price_columns(self, skus: Sequence[str], prices: Sequence[str | Decimal],
+                      currencies: Sequence[str], hs_codes: Sequence[str | None] | None = None,
+                      origins: Sequence[str | None] | None = None,
+                      categories: Sequence[str | None] | None = None,
+                      weights: Sequence[Decimal | None] | None = None) -> list[Priced]:
+        """:meth:`price_many` for a chunk given as columns (as a catalog reader has it), with
+        no object built per row: each row's :class:`Priced` fields, the same as
+        :meth:`price` gives (``PricedItem(sku, *fields)`` is that item).
+
+        ``prices`` are checked plain decimals (``"19.90"``, or Decimals) in the row's currency,
+        ``currencies`` normalized codes; the other columns may be left out (all None). Rows are
+        grouped by price class (every column but the SKU and the price); per class the checks
+        run once, and per row the local unit price is integer arithmetic on the price in minor
+        units (:func:`_unit_column`), a whole column at a time; the rest is looked up by unit
+        price in the class (computed the Decimal way on first sight, as :meth:`price_many`
+        does). Rows with a fixed price, in a refused class, or outside the integer form's
+        bounds go the long way (:meth:`price`), one by one.
+        """
+        n = len(skus)
+        if not n:
+            return []
+        nones = [None] * n
+        columns = (currencies, nones if hs_codes is None else hs_codes,
+                   nones if origins is None else origins,
+                   nones if categories is None else categories,
+                   nones if weights is None else weights)
+        groups: dict[tuple[object, ...], Sequence[int]]
+        if all(c.count(c[0]) == n for c in columns):  # one class: the common chunk
+            groups = {tuple(c[0] for c in columns): range(n)}
+        else:
+            groups = {}
+            for i, key in enumerate(zip(*columns, strict=True)):
+                found = groups.get(key)
+                if found is None:
+                    groups[key] = [i]
+                else:
+                    found.append(i)  # type: ignore[attr-defined]
+
+        def item(i: int) -> CatalogItem:
+            return CatalogItem(skus[i], Money(Decimal(prices[i]), currencies[i]),
+                               *(c[i] for c in columns[1:]))
+
+        def slow(i: int) -> Priced:
+            return _PRICED(self.price(item(i))[1:])
+
+        out: list[Priced] = nones  # type: ignore[assignment]
+        classes = self._classes
+        with localcontext(CONTEXT):
+            for key, rows in groups.items():
+                whole = len(rows) == n
+                cls = classes[key] if key in classes else self._price_class(item(rows[0]), key)
+                if cls is None:
+                    found = [slow(i) for i in rows]
+                else:
+                    currency = key[0]
+                    texts = prices if whole else [prices[i] for i in rows]
+                    units = self._unit_column(currency)(_minor_ints(texts, currency))
+                    memo = cls[1]
+                    found = list(map(memo.get, units))
+                    if None in found:
+                        for j, rest in enumerate(found):
+                            if rest is None:
+                                i = rows[j]
+                                u = units[j]
+                                found[j] = memo.get(u) or (  # type: ignore[call-overload]
+                                    u is not None and self._class_row(item(i), u, memo)
+                                ) or slow(i)
+                if whole:
+                    out = found  # type: ignore[assignment]
+                else:
+                    for i, rest in zip(rows, found, strict=True):
+                        out[i] = rest  # type: ignore[assignment]
+            fixed = self.plan.fixed
+            if fixed and not fixed.keys().isdisjoint(skus):
+                for i, sku in enumerate(skus):
+                    if sku in fixed:
+                        out[i] = slow(i)
+        return out
+
+    def _unit_column(self, currency: str) -> Callable[[list[int | None]], list[int | None]]:
+        found = self._unit_columns.get(currency)
+        if found is None:
+            found = self._unit_columns[currency] = _unit_column(self.plan, currency)
+        return found
+
     def _price_class(self, item: CatalogItem, key: tuple[object, ...]) -> _PriceClass | None:
         """The compiled class of ``item``, or None when its items are refused (the error names
         the SKU: each item then gets its own) or its currency has no rate."""
@@ -192,7 +294,7 @@ class BulkPricer:
             return None
         if len(rows) >= _MEMO_LIMIT:
             rows.clear()
-        rest = rows[minor] = found[1:]
+        rest = rows[minor] = _PRICED(found[1:])
         return rest
 
     def price(self, item: CatalogItem) -> PricedItem:
@@ -434,3 +536,117 @@ def _additions(plan: MarketPlan, net: Decimal, cv: Decimal) -> tuple[Decimal, ..
         else:
             out.append(cv * (cost.of_customs_value or Decimal(0)))
     return tuple(out)
+
+
+_PRICED = Priced._make
+
+
+def _plain(p: int) -> re.Pattern[str]:
+    one = rf"[0-9]+\.[0-9]{{{p}}}" if p else "[0-9]+"
+    return re.compile(f"(?:{one}\n)*{one}")
+
+
+#: A column of plain prices with exactly ``p`` decimals, one per line (ASCII digits only).
+_PLAIN = {p: _plain(p) for p in range(5)}
+
+
+def _minor_ints(prices: Sequence[str | Decimal], currency: str) -> list[int | None]:
+    """``prices`` in whole minor units of ``currency`` (``"19.90"`` -> 1990); None for a price
+    with more decimals than the currency has (it goes the Decimal way).
+
+    A column of plain prices at the currency's decimals (what shops write) is read in C: one
+    regular expression over the column, the points removed, ``int`` over the digits."""
+    p = precision(currency)
+    plain = _PLAIN.get(p)
+    if plain is not None and all(type(x) is str for x in prices):
+        text = "\n".join(prices)  # type: ignore[arg-type]
+        if plain.fullmatch(text):
+            return list(map(int, (text.replace(".", "") if p else text).split("\n")))
+    out: list[int | None] = []
+    for x in prices:
+        minor = Decimal(x).scaleb(p)
+        out.append(int(minor) if minor == minor.to_integral_value() else None)
+    return out
+
+
+def _half_even(num: int, den: int) -> int:
+    """``num / den`` (positive) to a whole number, halves to even."""
+    q, r = divmod(num, den)
+    return q + (2 * r > den or (2 * r == den and q & 1))
+
+
+_Column = Callable[[list[int | None]], list[int | None]]
+
+
+def _unit_column(plan: MarketPlan, currency: str) -> _Column:
+    """:func:`~pricing.stages.prices.unit_minor_function` for a column of prices in minor
+    units of ``currency``, in integer arithmetic over the whole column (one list
+    comprehension), with the same answers; None where a price is None.
+
+    Within the bounds of :meth:`PriceEnding.minor_function
+    <pricing.endings.PriceEnding.minor_function>` (amounts below 10^14, factors below 10^5
+    with at most 26 decimals), ``amount x factor`` is exact in the 60 digits of the Decimal
+    path, so the rounding mode or the ending applied to that exact rational in integers is
+    the Decimal path's answer. With ``m`` minor units, ``d = 10^p`` and the factor ``f / g``,
+    the price in market units (``10^-u``) is ``m * f * 10^u / (d * g)``: rounded by the
+    mode, or for an ending of ``e`` units every ``s`` units, ``e + s * ceil((value - e) / s)``
+    (up) or ``e + s * max(floor((value - e) / s), lowest)`` (down). Anything else
+    (``nearest``, other bounds, a None) is priced row by row the Decimal way.
+    """
+    p = precision(currency)
+    per_row = unit_minor_function(plan, currency)
+
+    def by_row(minors: list[int | None]) -> list[int | None]:
+        return [None if m is None else per_row(Decimal(m).scaleb(-p)) for m in minors]
+
+    factor = plan.conversion(currency).factor
+    unit = plan.unit
+    u = -unit.as_tuple().exponent  # type: ignore[operator]
+    f, g = factor.as_integer_ratio()
+    if unit != Decimal(1).scaleb(-u) or not 0 <= u <= 12 or not 0 < factor < 10**5 \
+            or 10**26 % g or p > 12:
+        return by_row
+    d = 10**p
+    sc, den = f * 10**u, d * g
+    den2 = 2 * den
+    limit = d * 10**14
+    fast: _Column
+    ending = plan.ending
+    if ending is None:
+        mode = plan.rounding_mode
+        if mode == ROUND_HALF_UP:  # floor(value + 1/2)
+            def fast(ms: list[int]) -> list[int]:  # type: ignore[misc]
+                return [(2 * m * sc + den) // den2 for m in ms]
+        elif mode == ROUND_HALF_EVEN:
+            def fast(ms: list[int]) -> list[int]:  # type: ignore[misc]
+                return [_half_even(m * sc, den) for m in ms]
+        elif mode == ROUND_CEILING:
+            def fast(ms: list[int]) -> list[int]:  # type: ignore[misc]
+                return [-((-m * sc) // den) for m in ms]
+        elif mode == ROUND_FLOOR:
+            def fast(ms: list[int]) -> list[int]:  # type: ignore[misc]
+                return [m * sc // den for m in ms]
+        else:  # not a mode of pricing.money.Rounding
+            return by_row
+    else:
+        if ending.mode is EndingMode.NEAREST or ending.minor_function(unit, factor) is None:
+            return by_row
+        s, e = int(ending.step / unit), int(ending.ending / unit)
+        ed, sd = e * den, s * den
+        lowest = 0 if e > 0 else 1
+        if ending.mode is EndingMode.UP:
+            # value > 0 and e < s: the step count is never below the lowest allowed one.
+            def fast(ms: list[int]) -> list[int]:  # type: ignore[misc]
+                return [e - (ed - m * sc) // sd * s for m in ms]
+        else:
+            def fast(ms: list[int]) -> list[int]:  # type: ignore[misc]
+                return [max((m * sc - ed) // sd, lowest) * s + e for m in ms]
+
+    def column(minors: list[int | None]) -> list[int | None]:
+        if None not in minors and min(minors) > 0 and max(minors) < limit:  # type: ignore[type-var]
+            return fast(minors)
+        # Zero is free (0), as unit_amount has it; the rest one by one.
+        return [0 if m == 0 else fast([m])[0] if m is not None and 0 < m < limit
+                else by_row([m])[0] for m in minors]
+
+    return column

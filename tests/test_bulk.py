@@ -9,6 +9,7 @@ of every market, and refuse the same items for the same reasons.
 from __future__ import annotations
 
 from decimal import Decimal, localcontext
+from types import SimpleNamespace
 
 import pytest
 from conftest import EASY_RATES, QUOTE_DAY
@@ -17,9 +18,10 @@ from hypothesis import strategies as st
 from market_rates import with_round_rates
 
 from pricing import Engine, Money, PricingError
-from pricing.bulk import BulkPricer, CatalogItem
+from pricing.bulk import BulkPricer, CatalogItem, PricedItem, _minor_ints, _unit_column
+from pricing.endings import EndingMode, PriceEnding
 from pricing.fx import bundled_rates
-from pricing.money import CONTEXT
+from pricing.money import CONTEXT, Rounding, minor_unit
 from pricing.stages.prices import unit_amount, unit_amount_function, unit_minor_function
 from pricing.testing import quote_requests
 
@@ -180,3 +182,104 @@ def test_restricted_variants_are_refused_each_by_its_sku(ecb_engine: Engine) -> 
                                             hs_code="930100")] * 2)
     assert [r.error is None for r in rows] == [True, True, True, False, False]
     assert all("'GUN-1'" in r.error.message for r in rows[3:])
+
+
+# -- the columnar path: price_columns ----------------------------------------------------------
+
+_CURRENCIES = {"JPY": 0, "EUR": 2, "KWD": 3}
+
+
+def _stub_plan(factor: Decimal, unit: Decimal, ending: PriceEnding | None, rounding: str):
+    """What unit_amount and the compiled unit prices read of a plan, for any factor, minor
+    unit, ending and rounding mode (the bundled markets have only a few of each)."""
+    return SimpleNamespace(fixed={}, zero=Decimal(0).quantize(unit), unit=unit, ending=ending,
+                           rounding_mode=rounding,
+                           conversion=lambda currency: SimpleNamespace(factor=factor))
+
+
+_ENDINGS = st.one_of(st.none(), st.builds(
+    lambda step, end, mode: PriceEnding(step=step, ending=(end % step), mode=mode),
+    st.sampled_from([Decimal("0.01"), Decimal("0.1"), Decimal(1), Decimal(10),
+                     Decimal(100)]),
+    st.sampled_from([Decimal(0), Decimal("0.09"), Decimal("0.5"), Decimal("0.95"),
+                     Decimal("0.99"), Decimal(5), Decimal(9)]),
+    st.sampled_from(list(EndingMode))))
+
+
+@settings(max_examples=400, deadline=None)
+@given(factor=st.one_of(
+    # Round factors put many prices exactly on a half or on an allowed price: the ties.
+    st.sampled_from([Decimal(1), Decimal("0.5"), Decimal("0.25"), Decimal("1.5"),
+                     Decimal("0.1"), Decimal(2), Decimal("1.1"), Decimal("0.125")]),
+    st.decimals(min_value=Decimal("0.000001"), max_value=Decimal(50000), places=12,
+                allow_nan=False)),
+       ending=_ENDINGS, rounding=st.sampled_from([r.decimal_mode for r in Rounding]),
+       currency=st.sampled_from(sorted(_CURRENCIES)),
+       unit=st.sampled_from([Decimal(1), Decimal("0.01"), Decimal("0.001")]),
+       minors=st.lists(st.one_of(st.integers(0, 10**6), st.integers(0, 10**18),
+                                 st.integers(0, 400).map(lambda k: k * 5),
+                                 st.just(10**16 - 1)), min_size=1, max_size=20))
+def test_unit_columns_equal_unit_amount(factor, ending, rounding, currency, unit, minors) -> None:
+    # The integer column form against stage 1 itself, price by price: the same minor units,
+    # whatever the factor, ending, rounding mode and the two currencies' decimals.
+    if ending is not None and (ending.step % unit or ending.ending % unit):
+        ending = None  # an ending finer than the currency is refused when rules load
+    plan = _stub_plan(factor, unit, ending, rounding)
+    p = _CURRENCIES[currency]
+    with localcontext(CONTEXT):
+        got = _unit_column(plan, currency)(list(minors))
+        for m, minor in zip(minors, got, strict=True):
+            expected = unit_amount(plan, "ANY", Money(Decimal(m).scaleb(-p), currency))
+            assert minor * unit == expected
+
+
+def test_minor_ints_read_prices_as_written() -> None:
+    # "19.9" and "19.90" are both 1990 cents; more decimals than the currency has: None.
+    assert _minor_ints(["19.90", "0.05", "1234.00"], "EUR") == [1990, 5, 123400]
+    assert _minor_ints(["19.9", "19.90", Decimal("7"), "19.905"], "EUR") == [
+        1990, 1990, 700, None]
+    assert _minor_ints(["1500", "7"], "JPY") == [1500, 7]
+    assert _minor_ints(["1.250"], "KWD") == [1250]
+
+
+def _columns(items: list[CatalogItem], texts: list[str | Decimal]) -> tuple[list, ...]:
+    return ([i.sku for i in items], texts, [i.price.currency for i in items],
+            [i.hs_code for i in items], [i.origin for i in items],
+            [i.category for i in items], [i.weight_kg for i in items])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_price_columns_equal_item_by_item(ecb_engine: Engine, rules, data) -> None:
+    # The columnar path on a chunk of several classes, prices as text and as Decimals, against
+    # price() item by item (held to Engine.quote above): the same fields, errors by SKU.
+    request = data.draw(quote_requests(rules, on=QUOTE_DAY, allow_restricted=True))
+    market, kw = _pricer_options(rules, request)
+    items, texts = [], []
+    for n, item in enumerate(_items(request)):
+        prices = data.draw(st.lists(_PRICES.filter(lambda a: a >= 0), min_size=1, max_size=6))
+        for i, a in enumerate([item.price.amount, *prices, item.price.amount]):
+            if a != a.quantize(minor_unit(item.price.currency)):
+                continue  # a catalog reader refuses more decimals than the currency has
+            items.append(item._replace(sku=f"{item.sku}-{n}-{i}",
+                                       price=Money(a, item.price.currency)))
+            texts.append(data.draw(st.sampled_from([f"{a:f}", a])))
+    fast = BulkPricer(ecb_engine, market, **kw).price_columns(*_columns(items, texts))
+    for item, got in zip(items, fast, strict=True):
+        alone = BulkPricer(ecb_engine, market, **kw).price(item)
+        if alone.error is not None:
+            assert got.error is not None and got.error.message == alone.error.message
+        else:
+            assert PricedItem(item.sku, *got) == alone
+
+
+def test_price_columns_of_one_class(ecb_engine: Engine) -> None:
+    # Germany from Germany (domestic, VAT inside): EUR 20.00 -> .99 ending -> 20.99, 0.00 is
+    # free; the class is checked once and each row has its own result.
+    pricer = BulkPricer(ecb_engine, "de", on=QUOTE_DAY, ship_from="DE")
+    got = pricer.price_columns(["A", "B", "C"], ["20.00", "0.00", "20.50"], ["EUR"] * 3)
+    assert [(g.unit_price, g.landed_price, g.formatted_landed_price) for g in got] == [
+        (Decimal("20.99"), Decimal("20.99"), "20,99\xa0€"),
+        (Decimal("0.00"), Decimal("0.00"), "0,00\xa0€"),
+        (Decimal("20.99"), Decimal("20.99"), "20,99\xa0€")]
+    assert pricer.price_columns([], [], []) == []
