@@ -110,3 +110,21 @@ def test_a_good_catalog_takes_the_bulk_path(engine, tmp_path):
     row_by_row = [RowChecker("c.csv").check(n, dict(zip(HEADER, r, strict=True)))
                   for n, r in zip([2, 3], good, strict=True)]
     assert checked == row_by_row
+
+
+def test_check_many_gives_runs_of_good_rows_as_blocks() -> None:
+    # Lines 2 and 4 good, line 3 a bad price: two one-row blocks around line 3's problems,
+    # and each block's row is what the row check gives.
+    from pricing.feeds.catalog import FeedRow, RowBlock, RowChecker
+
+    good = _row([1] * len(HEADER))
+    bad = [*good[:3], "abc", *good[4:]]
+    records = [good, ["A3", *bad[1:]], ["A4", *good[1:]]]
+    found = RowChecker("c.csv").check_many([2, 3, 4], records, HEADER, blocks=True)
+    assert [type(r) for r in found] == [RowBlock, list, RowBlock]
+    assert found[1][0].line == 3 and found[1][0].key == "price"
+    checker = RowChecker("c.csv")
+    assert [list(found[0]), list(found[2])] == [
+        [checker.check(n, dict(zip(HEADER, r, strict=True)))]
+        for n, r in ((2, records[0]), (4, records[2]))]
+    assert isinstance(found[0][0], FeedRow) and len(found[0][0:1]) == 1

@@ -47,6 +47,7 @@ __all__ = [
     "COLUMNS",
     "CONDITIONS",
     "FeedRow",
+    "RowBlock",
     "RowChecker",
 ]
 
@@ -77,6 +78,74 @@ class FeedRow(NamedTuple):
     availability: str = "in_stock"
     #: Variants of one product share it (Shopify's handle); channels group them by it.
     group_id: str = ""
+
+
+#: RowBlock's columns, in FeedRow's order (the item's fields in CatalogItem's, the price as
+#: its text and its currency).
+_BLOCK_COLUMNS = ("lines", "skus", "prices", "currencies", "hs_codes", "origins", "categories",
+                  "weights", "titles", "descriptions", "links", "image_links", "brands",
+                  "gtins", "conditions", "availabilities", "group_ids")
+
+
+class RowBlock:
+    """Checked catalog rows held as columns (one list per field), not as one :class:`FeedRow`
+    per row: the feed's bulk path reads, checks, prices and writes them a column at a time.
+
+    A sequence of :class:`FeedRow` to everything else: ``block[i]`` builds that row (the
+    price as ``Money(Decimal(text), currency)``, exactly what the row check gives), a slice is
+    a block. ``prices`` keeps each price's checked text (or Decimal): the pricer reads it in
+    minor units without a Decimal per row.
+    """
+
+    __slots__ = _BLOCK_COLUMNS
+
+    def __init__(self, *columns: list[Any]) -> None:
+        for name, column in zip(_BLOCK_COLUMNS, columns or ([] for _ in _BLOCK_COLUMNS),
+                                strict=True):
+            setattr(self, name, column)
+
+    @classmethod
+    def of(cls, rows: Sequence[FeedRow]) -> RowBlock:
+        """The block of ``rows``."""
+        block = cls()
+        for row in rows:
+            block.append(row)
+        return block
+
+    def columns(self) -> list[list[Any]]:
+        return [getattr(self, name) for name in _BLOCK_COLUMNS]
+
+    def __len__(self) -> int:
+        return len(self.lines)  # type: ignore[attr-defined]
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return RowBlock(*(c[index] for c in self.columns()))
+        (line, sku, price, currency, hs, origin, category, weight, *rest) = (
+            c[index] for c in self.columns())
+        return FeedRow(line, CatalogItem(sku, Money(Decimal(price), currency), hs, origin,
+                                         category, weight), *rest)
+
+    def __iter__(self) -> Any:
+        return (self[i] for i in range(len(self)))
+
+    def __reduce__(self) -> Any:  # pickled for a Dask worker as its columns
+        return RowBlock, tuple(self.columns())
+
+    def take(self, keep: Sequence[int]) -> RowBlock:
+        """The rows at ``keep`` (indexes in order)."""
+        return RowBlock(*([c[i] for i in keep] for c in self.columns()))
+
+    def extend(self, other: RowBlock) -> None:
+        for mine, theirs in zip(self.columns(), other.columns(), strict=True):
+            mine.extend(theirs)
+
+    def append(self, row: FeedRow) -> None:
+        item = row.item
+        values = (row.line, item.sku, item.price.amount, item.price.currency, item.hs_code,
+                  item.origin, item.category, item.weight_kg, *row[2:])
+        for column, value in zip(self.columns(), values, strict=True):
+            column.append(value)
 
 
 #: The words catalogs use, as we spell them (the empty cell: the default).
@@ -260,7 +329,8 @@ class RowChecker:
                        availability, group_id)
 
     def check_many(self, lines: Sequence[int], records: Sequence[Sequence[str]],
-                   header: Sequence[str]) -> list[FeedRow | list[Problem]]:
+                   header: Sequence[str], *, blocks: bool = False
+                   ) -> list[FeedRow | list[Problem]] | list[RowBlock | FeedRow | list[Problem]]:
         """Each record (the text fields of a CSV line, in ``header`` order) as
         :meth:`check` gives it, checked column by column.
 
@@ -269,6 +339,10 @@ class RowChecker:
         rest (SKUs, prices, URLs) by one regular expression over the column. A row any column
         finds unusual goes through :meth:`check`, so the rows, the problems and their order are
         exactly the row-by-row ones (tests/test_feeds_fast.py holds them equal).
+
+        ``blocks=True`` gives the runs of good rows as :class:`RowBlock` objects instead (no
+        object built per row), between the rows that went the long way (a :class:`FeedRow`
+        or its problems), in the same order.
         """
         n = len(records)
         if not n:
@@ -374,6 +448,11 @@ class RowChecker:
             if None in table.values():
                 bad.update(i for i, raw in enumerate(raws) if table[raw] is None)
             words.append(list(map(table.__getitem__, raws)))
+        if blocks:
+            return self._blocks(lines, records, header, bad, [
+                lines, skus, prices, currencies, *coded, categories, weights, texts["title"],
+                texts["description"], links, images, stripped("brand"), gtins, *words,
+                [""] * n])
         if bad:
             good = [i not in bad for i in range(n)]
             keep = list(compress(range(n), good))
@@ -403,6 +482,28 @@ class RowChecker:
                            if i in bad else next(good_rows))
             rows = out
         return rows
+
+    def _blocks(self, lines: Sequence[int], records: Sequence[Sequence[str]],
+                header: Sequence[str], bad: set[int], columns: list[Any]
+                ) -> list[RowBlock | FeedRow | list[Problem]]:
+        """:meth:`check_many`'s ``blocks=True`` answer from its checked columns."""
+        if not bad:
+            return [RowBlock(*map(list, columns))]
+        n = len(records)
+        block = RowBlock(*([c[i] for i in range(n) if i not in bad] for c in columns))
+        out: list[RowBlock | FeedRow | list[Problem]] = []
+        start = j = 0
+        for i in range(n):
+            if i not in bad:
+                j += 1
+                continue
+            if j > start:
+                out.append(block[start:j])
+            start = j
+            out.append(self.check(lines[i], dict(zip(header, records[i], strict=True))))
+        if j > start:
+            out.append(block[start:j])
+        return out
 
     def _checked(self, line: int, row: Mapping[str, Any], group_id: str
                  ) -> FeedRow | list[Problem]:

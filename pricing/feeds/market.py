@@ -28,7 +28,7 @@ from babel import Locale
 
 from pricing.bulk import BulkPricer, PricedItem
 from pricing.errors import PricingError, RequestError, RestrictedItemError
-from pricing.feeds.catalog import FeedRow
+from pricing.feeds.catalog import FeedRow, RowBlock
 from pricing.feeds.channels import Channel, Offer, price_text
 from pricing.l10n.formatting import money_formatter, negotiate_locale
 from pricing.stages.shipping import ship
@@ -207,6 +207,8 @@ class MarketFeed:
 
     def render(self, rows: Sequence[FeedRow]) -> MarketChunk:
         """The lines ``rows`` add to each of this market's files, and what was left out."""
+        if self.bulk and type(rows) is RowBlock:
+            return self._render_block(rows)
         result = MarketChunk(texts={}, found_in={})
         priced = self.pricer.price_many([r.item for r in rows])
         method, cur, default_weight = self.method, self.currency, self.default_weight
@@ -248,16 +250,73 @@ class MarketFeed:
             result.texts[loc] = self._lines(lines)
         return result
 
+    def _render_block(self, block: RowBlock) -> MarketChunk:
+        """:meth:`render` for rows held as columns: priced by
+        :meth:`~pricing.bulk.BulkPricer.price_columns`, and what follows the price (left out
+        or not, shipping, the channel's price) worked out once per distinct priced result and
+        weight, not per row; the same lines and counts as row by row."""
+        result = MarketChunk(texts={}, found_in={})
+        b: Any = block
+        priced = self.pricer.price_columns(b.skus, b.prices, b.currencies, b.hs_codes,
+                                           b.origins, b.categories, b.weights)
+        # Rows of one class at one unit price share their Priced object: keyed by its id.
+        ids = list(map(id, priced))
+        by_id = dict(zip(ids, priced, strict=True))
+        method, default_weight = self.method, self.default_weight
+        amount_of = {k: self.price(p) for k, p in by_id.items() if p.error is None}
+        drop: list[int] = []
+        if len(amount_of) < len(by_id):
+            for i, p in enumerate(priced):
+                if p.error is not None:
+                    result.left_out[self._refusal(block[i], p.error)] += 1
+                    drop.append(i)
+        shippings: list[Decimal | None]
+        if method is not None:
+            keys = list(zip(b.weights, ids, strict=True))
+            table = {}
+            for key in set(keys):
+                p = by_id[key[1]]
+                if p.error is None:
+                    table[key] = self._shipping(key[0] or default_weight, p.unit_price)
+            shippings = list(map(table.get, keys))  # type: ignore[arg-type]
+            failed = {k for k, v in table.items() if isinstance(v, PricingError)}
+            if failed:
+                for i, key in enumerate(keys):
+                    if key in failed:
+                        result.left_out[f"no shipping: {table[key].code}"] += 1  # type: ignore[union-attr]
+                        drop.append(i)
+        else:
+            shippings = [None] * len(ids)
+        amounts = list(map(amount_of.get, ids))
+        if drop:
+            gone = set(drop)
+            keep = [i for i in range(len(ids)) if i not in gone]
+            block = block.take(keep)
+            amounts = [amounts[i] for i in keep]
+            shippings = [shippings[i] for i in keep]
+        result.written = len(block)
+        name = method.method.name if method is not None else None
+        self._block_columns(block, amounts, shippings, name, result)  # type: ignore[arg-type]
+        return result
+
     def _columns(self, kept: list[tuple[FeedRow, PricedItem, Decimal, Decimal | None]],
                  name: str | None, result: MarketChunk) -> None:
-        """:meth:`render`'s lines built column by column: each column's values in one pass
+        """:meth:`render`'s lines built column by column (see :meth:`_block_columns`)."""
+        rows, _, amounts, shippings = (list(c) for c in zip(*kept, strict=True)) if kept else (
+            [], [], [], [])
+        self._block_columns(RowBlock.of(rows), amounts, shippings, name, result)
+
+    def _block_columns(self, block: RowBlock, amounts: list[Decimal],
+                       shippings: list[Decimal | None], name: str | None,
+                       result: MarketChunk) -> None:
+        """The lines of ``block`` built column by column: each column's values in one pass
         (distinct prices, shipping prices and weights written once), then the lines in one
         ``zip``; the same text as an :class:`Offer` per row gives (channels.py)."""
-        n = len(kept)
-        rows, _, amounts, shippings = (list(c) for c in zip(*kept, strict=True)) if n else (
-            [], [], [], [])
-        fields = list(zip(*rows, strict=True)) if n else [()] * len(FeedRow._fields)
-        items = list(zip(*fields[1], strict=True)) if n else [()] * 6
+        n = len(block)
+        b: Any = block
+        fields = [b.lines, None, b.titles, b.descriptions, b.links, b.image_links, b.brands,
+                  b.gtins, b.conditions, b.availabilities, b.group_ids]
+        items = [b.skus, None, b.hs_codes, b.origins, b.categories, b.weights]
         cur, country = self.currency, self.country
         texts = {a: price_text(a, cur) for a in set(amounts)}
         ship = {s: "" if s is None else f"{country}::{name}:{price_text(s, cur)}"
@@ -289,7 +348,7 @@ class MarketFeed:
                     counts[("description", self.source_locale)] = described
             else:
                 titles, descriptions, found_in = [], [], []
-                for row in rows:
+                for row in block:
                     title, t_loc = text(row, "title", row.title, loc)
                     desc, d_loc = text(row, "description", row.description, loc)
                     titles.append(title)

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from pricing.errors import CatalogError, Problem, did_you_mean
-from pricing.feeds.catalog import COLUMNS, FeedRow, RowChecker
+from pricing.feeds.catalog import COLUMNS, FeedRow, RowBlock, RowChecker
 
 __all__ = ["FORMATS", "CatalogReader", "Chunk", "detect_format", "html_to_text"]
 
@@ -54,14 +54,10 @@ class Chunk:
     """Checked rows of one stretch of the file, the rows skipped as bad, and rows left out on
     purpose (Shopify drafts, gift cards), counted by reason."""
 
-    rows: list[FeedRow] = field(default_factory=list)
+    #: A list, or on the CSV reader's bulk path a :class:`RowBlock` (the same rows as columns).
+    rows: list[FeedRow] | RowBlock = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     left_out: dict[str, int] = field(default_factory=dict)
-
-
-class _Rows(list):  # type: ignore[type-arg]
-    """A run of good rows checked together (the CSV reader's bulk path), added to the chunks as
-    the same rows one by one would be."""
 
 
 class _Counting(io.RawIOBase):
@@ -141,27 +137,31 @@ class CatalogReader:
     def __iter__(self) -> Iterator[Chunk]:
         reader = {"csv": self._csv, "jsonl": self._jsonl, "parquet": self._parquet,
                   "shopify": self._shopify}[self.format]
-        chunk = Chunk()
+        # The CSV reader's bulk path hands over runs of good rows as columns (RowBlock), and
+        # its chunks keep them so, for the markets to price and write a column at a time.
+        blocks = self.bulk and self.format == "csv"
+        chunk = Chunk(rows=RowBlock()) if blocks else Chunk()  # type: ignore[arg-type]
         size = self.chunk_size
         seen = self._seen
         for item in reader():
-            if type(item) is _Rows:
-                while item:
+            if type(item) is RowBlock:
+                while len(item):
                     # As many rows as the chunk has room for: the chunks end where they would
                     # row by row (a tab-separated feed cleans its text chunk by chunk).
                     room = size - len(chunk.rows) - len(chunk.problems)
-                    take, item = item[:room], _Rows(item[room:])
-                    skus = {row.item.sku for row in take}
+                    take, item = (item, RowBlock()) if room >= len(item) else (
+                        item[:room], item[room:])
+                    skus = set(take.skus)  # type: ignore[attr-defined]
                     if len(skus) == len(take) and seen.isdisjoint(skus):
                         seen |= skus
-                        chunk.rows += take
+                        chunk.rows.extend(take)  # type: ignore[attr-defined]
                     else:
                         for row in take:
                             self._add(chunk, row)
                     if len(chunk.rows) + len(chunk.problems) >= size:
                         self._progress()
                         yield chunk
-                        chunk = Chunk()
+                        chunk = Chunk(rows=RowBlock())  # type: ignore[arg-type]
                 continue
             if isinstance(item, FeedRow):
                 self._add(chunk, item)
@@ -172,7 +172,7 @@ class CatalogReader:
             if len(chunk.rows) + len(chunk.problems) >= self.chunk_size:
                 self._progress()
                 yield chunk
-                chunk = Chunk()
+                chunk = Chunk(rows=RowBlock()) if blocks else Chunk()  # type: ignore[arg-type]
         self._progress()
         self.done = self.total
         if chunk.rows or chunk.problems or chunk.left_out:
@@ -238,7 +238,7 @@ class CatalogReader:
         if problems:
             raise CatalogError(problems)
 
-    def _csv(self) -> Iterator[FeedRow | list[Problem] | str]:
+    def _csv(self) -> Iterator[RowBlock | FeedRow | list[Problem] | str]:
         lines = self._lines()
         first = next(lines, None)
         if first is None:
@@ -261,19 +261,16 @@ class CatalogReader:
             yield check(line, dict(zip(header, values, strict=True)))
 
     def _csv_batches(self, lines: Iterator[tuple[int, list[str]]], header: list[str]
-                     ) -> Iterator[FeedRow | list[Problem] | str]:
-        """:meth:`_csv`'s rows checked a batch at a time (:meth:`RowChecker.check_many`)."""
+                     ) -> Iterator[RowBlock | FeedRow | list[Problem] | str]:
+        """:meth:`_csv`'s rows checked a batch at a time (:meth:`RowChecker.check_many`), the
+        runs of good rows as :class:`RowBlock` columns."""
         width = len(header)
         check_many = self._checker.check_many
         numbers: list[int] = []
         records: list[list[str]] = []
 
-        def checked() -> Iterator[FeedRow | list[Problem] | str]:
-            found = check_many(numbers, records, header)
-            if all(type(r) is FeedRow for r in found):
-                yield _Rows(found)
-            else:
-                yield from found
+        def checked() -> Iterator[RowBlock | FeedRow | list[Problem] | str]:
+            yield from check_many(numbers, records, header, blocks=True)  # type: ignore[misc]
             numbers.clear()
             records.clear()
 
