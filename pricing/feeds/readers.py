@@ -35,6 +35,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from html.parser import HTMLParser
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -199,6 +200,12 @@ class CatalogReader:
 
     def _lines(self) -> Iterator[tuple[int, list[str]]]:
         """(line, fields) of a CSV file, the header first, with the line each record starts on."""
+        for starts, records in self._batches(1):
+            yield from zip(starts, records, strict=True)
+
+    def _batches(self, size: int) -> Iterator[tuple[list[int], list[list[str]]]]:
+        """The records of a CSV file, the header first, ``size`` at a time with the line each
+        starts on (a quoted field may span lines)."""
         try:
             raw = self.path.open("rb")
         except OSError as e:
@@ -207,20 +214,28 @@ class CatalogReader:
         text = io.TextIOWrapper(io.BufferedReader(self._counter, 1 << 16),
                                 encoding="utf-8-sig", newline="")
         reader = csv.reader(text)
-        start = 1
+        start = 1  # the line the next record starts on
         with text:
             while True:
+                records: list[list[str]] = []
+                ends: list[int] = []
                 try:
-                    values = next(reader)
-                except StopIteration:
-                    return
+                    for values in islice(reader, size):
+                        records.append(values)
+                        ends.append(reader.line_num)
                 except csv.Error as e:
-                    raise self._fail(f"invalid CSV: {e}", line=start) from None
+                    raise self._fail(f"invalid CSV: {e}",
+                                     line=ends[-1] + 1 if ends else start) from None
                 except UnicodeDecodeError:
                     raise self._fail("not UTF-8 text; save the file as UTF-8",
                                      line=reader.line_num + 1) from None
-                yield start, values
-                start = reader.line_num + 1
+                if not records:
+                    return
+                n = len(records)
+                starts = (list(range(start, start + n)) if ends[-1] - start + 1 == n
+                          else [start, *(end + 1 for end in ends[:-1])])
+                start = ends[-1] + 1
+                yield starts, records
 
     def _header(self, names: Sequence[str], allowed: Sequence[str]) -> None:
         problems = []
@@ -239,54 +254,56 @@ class CatalogReader:
             raise CatalogError(problems)
 
     def _csv(self) -> Iterator[RowBlock | FeedRow | list[Problem] | str]:
-        lines = self._lines()
-        first = next(lines, None)
+        batches = self._batches(self.chunk_size if self.bulk else 1)
+        first = next(batches, None)
         if first is None:
             raise self._fail(f"empty catalog: the first line names the columns "
                              f"({','.join(COLUMNS)})", line=1)
-        header = [h.strip() for h in first[1]]
+        header = [h.strip() for h in first[1][0]]
         self._header(header, COLUMNS)
+        batches = chain([(first[0][1:], first[1][1:])], batches)
+        if self.bulk:
+            yield from self._csv_batches(batches, header)
+            return
         width = len(header)
         check = self._checker.check
-        if self.bulk:
-            yield from self._csv_batches(lines, header)
-            return
-        for line, values in lines:
-            if len(values) != width:
-                if not any(v.strip() for v in values):
-                    continue  # a blank line
-                yield [Problem(self.name, "", f"{len(values)} fields where the header has "
-                               f"{width}", line=line, expected=",".join(header))]
-                continue
-            yield check(line, dict(zip(header, values, strict=True)))
+        for starts, records in batches:
+            for line, values in zip(starts, records, strict=True):
+                if len(values) != width:
+                    if not any(v.strip() for v in values):
+                        continue  # a blank line
+                    yield [Problem(self.name, "", f"{len(values)} fields where the header has "
+                                   f"{width}", line=line, expected=",".join(header))]
+                    continue
+                yield check(line, dict(zip(header, values, strict=True)))
 
-    def _csv_batches(self, lines: Iterator[tuple[int, list[str]]], header: list[str]
-                     ) -> Iterator[RowBlock | FeedRow | list[Problem] | str]:
+    def _csv_batches(self, batches: Iterator[tuple[list[int], list[list[str]]]],
+                     header: list[str]) -> Iterator[RowBlock | FeedRow | list[Problem] | str]:
         """:meth:`_csv`'s rows checked a batch at a time (:meth:`RowChecker.check_many`), the
         runs of good rows as :class:`RowBlock` columns."""
         width = len(header)
         check_many = self._checker.check_many
-        numbers: list[int] = []
-        records: list[list[str]] = []
-
-        def checked() -> Iterator[RowBlock | FeedRow | list[Problem] | str]:
-            yield from check_many(numbers, records, header, blocks=True)  # type: ignore[misc]
-            numbers.clear()
-            records.clear()
-
-        for line, values in lines:
-            if len(values) != width:
-                if not any(v.strip() for v in values):
-                    continue  # a blank line
-                yield from checked()
-                yield [Problem(self.name, "", f"{len(values)} fields where the header has "
-                               f"{width}", line=line, expected=",".join(header))]
+        for starts, records in batches:
+            if all(map(width.__eq__, map(len, records))):
+                yield from check_many(starts, records, header, blocks=True)  # type: ignore[misc]
                 continue
-            numbers.append(line)
-            records.append(values)
-            if len(records) >= self.chunk_size:
-                yield from checked()
-        yield from checked()
+            # Records of another width between the good ones: each is a problem of its own
+            # (or a blank line, skipped), the runs around them are checked together.
+            good: list[int] = []
+            for i, values in enumerate(records):
+                if len(values) == width:
+                    good.append(i)
+                    continue
+                if good:
+                    yield from check_many([starts[j] for j in good],  # type: ignore[misc]
+                                          [records[j] for j in good], header, blocks=True)
+                    good = []
+                if any(v.strip() for v in values):
+                    yield [Problem(self.name, "", f"{len(values)} fields where the header has "
+                                   f"{width}", line=starts[i], expected=",".join(header))]
+            if good:
+                yield from check_many([starts[j] for j in good],  # type: ignore[misc]
+                                      [records[j] for j in good], header, blocks=True)
 
     def _jsonl(self) -> Iterator[FeedRow | list[Problem] | str]:
         try:
