@@ -41,6 +41,7 @@ from typing import Any, BinaryIO
 
 from pricing.errors import CatalogError, Problem, did_you_mean
 from pricing.feeds.catalog import COLUMNS, FeedRow, RowBlock, RowChecker
+from pricing.feeds.skus import SeenSkus
 
 __all__ = ["FORMATS", "CatalogReader", "Chunk", "detect_format", "html_to_text"]
 
@@ -132,7 +133,9 @@ class CatalogReader:
         self.total = self.path.stat().st_size
         self.done = 0
         self._checker = RowChecker(self.name)
-        self._seen: set[str] = set()
+        #: The SKUs read so far (a compact table and a file, not a set of strings: the one
+        #: thing that grows with the catalog), made at the first row.
+        self._seen: SeenSkus | None = None
         self._counter: _Counting | None = None
 
     def __iter__(self) -> Iterator[Chunk]:
@@ -143,7 +146,6 @@ class CatalogReader:
         blocks = self.bulk and self.format == "csv"
         chunk = Chunk(rows=RowBlock()) if blocks else Chunk()  # type: ignore[arg-type]
         size = self.chunk_size
-        seen = self._seen
         for item in reader():
             if type(item) is RowBlock:
                 while len(item):
@@ -152,13 +154,14 @@ class CatalogReader:
                     room = size - len(chunk.rows) - len(chunk.problems)
                     take, item = (item, RowBlock()) if room >= len(item) else (
                         item[:room], item[room:])
-                    skus = set(take.skus)  # type: ignore[attr-defined]
-                    if len(skus) == len(take) and seen.isdisjoint(skus):
-                        seen |= skus
-                        chunk.rows.extend(take)  # type: ignore[attr-defined]
-                    else:
-                        for row in take:
-                            self._add(chunk, row)
+                    skus: list[str] = take.skus  # type: ignore[attr-defined]
+                    lines: list[int] = take.lines  # type: ignore[attr-defined]
+                    dups = self._seen_skus(lines[-1]).add_many(skus)
+                    if dups:
+                        gone = set(dups)
+                        chunk.problems += [self._duplicate(skus[i], lines[i]) for i in dups]
+                        take = take.take([i for i in range(len(take)) if i not in gone])
+                    chunk.rows.extend(take)  # type: ignore[attr-defined]
                     if len(chunk.rows) + len(chunk.problems) >= size:
                         self._progress()
                         yield chunk
@@ -176,17 +179,30 @@ class CatalogReader:
                 chunk = Chunk(rows=RowBlock()) if blocks else Chunk()  # type: ignore[arg-type]
         self._progress()
         self.done = self.total
+        if self._seen is not None:
+            self._seen.close()
         if chunk.rows or chunk.problems or chunk.left_out:
             yield chunk
 
     def _add(self, chunk: Chunk, row: FeedRow) -> None:
-        sku = row.item.sku
-        if sku in self._seen:
-            chunk.problems.append(Problem(self.name, "sku", "duplicate sku: an earlier row has "
-                                          "it", value=repr(sku), line=row.line))
+        if self._seen_skus(row.line).add_many([row.item.sku]):
+            chunk.problems.append(self._duplicate(row.item.sku, row.line))
         else:
-            self._seen.add(sku)
             chunk.rows.append(row)
+
+    def _duplicate(self, sku: str, line: int) -> Problem:
+        return Problem(self.name, "sku", "duplicate sku: an earlier row has it",
+                       value=repr(sku), line=line)
+
+    def _seen_skus(self, line: int) -> SeenSkus:
+        """The SKUs seen so far; made at the first row, sized for the rows the file holds
+        at the rate of the bytes and lines read until then (a CSV file: about one line a row;
+        the table grows when that was too few)."""
+        if self._seen is None:
+            read = self._counter.count if self._counter is not None else 0
+            expected = self.total * max(line, 1) // read if read else 4096
+            self._seen = SeenSkus(expected=min(expected + expected // 8, 1 << 26))
+        return self._seen
 
     def _progress(self) -> None:
         if self._counter is not None:
