@@ -128,3 +128,28 @@ def test_check_many_gives_runs_of_good_rows_as_blocks() -> None:
         [checker.check(n, dict(zip(HEADER, r, strict=True)))]
         for n, r in ((2, records[0]), (4, records[2]))]
     assert isinstance(found[0][0], FeedRow) and len(found[0][0:1]) == 1
+
+
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(st.sampled_from(list('ab ,"\r\né')), max_size=80),
+       size=st.integers(2, 6))
+def test_the_split_reader_reads_records_as_csv_reader_does(tmp_path_factory, text, size):
+    # Lines split on commas where csv.reader would split the same (no quote, no carriage
+    # return), csv.reader elsewhere: the same records on the same lines as csv.reader alone
+    # (size 1), a blank line read as [""] or [] (both skipped as blank).
+    from pricing.feeds.readers import CatalogReader
+
+    path = tmp_path_factory.mktemp("split") / "c.csv"
+    path.write_bytes(("sku,title,price,currency\n" + text).encode("utf-8"))
+
+    def records(n: int) -> list[tuple[int, list[str]]]:
+        try:
+            return [(line, list(values) or [""])
+                    for starts, batch in CatalogReader(path)._batches(n)
+                    for line, values in zip(starts, (batch[i] for i in range(len(batch))),
+                                            strict=True)]
+        except Exception as e:  # an invalid CSV: the same error on the same line
+            return [(getattr(e, "problems", [None])[0].line, [str(e)])]
+
+    assert records(size) == records(1)

@@ -47,6 +47,7 @@ __all__ = [
     "COLUMNS",
     "CONDITIONS",
     "FeedRow",
+    "Records",
     "RowBlock",
     "RowChecker",
 ]
@@ -146,6 +147,23 @@ class RowBlock:
                   item.origin, item.category, item.weight_kg, *row[2:])
         for column, value in zip(self.columns(), values, strict=True):
             column.append(value)
+
+
+class Records:
+    """Records of a CSV file held as columns (what a reader that splits the text column-wise
+    hands over): ``records[i]`` is record ``i``'s fields; :meth:`RowChecker.check_many` takes
+    the columns as they are, without transposing the records."""
+
+    __slots__ = ("columns",)
+
+    def __init__(self, columns: list[list[str]]) -> None:
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return len(self.columns[0])
+
+    def __getitem__(self, i: int) -> list[str]:
+        return [c[i] for c in self.columns]
 
 
 #: The words catalogs use, as we spell them (the empty cell: the default).
@@ -348,7 +366,8 @@ class RowChecker:
         if not n:
             return []
         empty = ("",) * n
-        columns = dict(zip(header, zip(*records, strict=True), strict=True))
+        columns = dict(zip(header, records.columns if type(records) is Records
+                           else zip(*records, strict=True), strict=True))
         strip = str.strip
 
         def stripped(key: str) -> list[str] | tuple[str, ...]:

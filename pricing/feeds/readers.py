@@ -35,12 +35,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from html.parser import HTMLParser
-from itertools import chain, islice
+from itertools import chain, islice, repeat
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from pricing.errors import CatalogError, Problem, did_you_mean
-from pricing.feeds.catalog import COLUMNS, FeedRow, RowBlock, RowChecker
+from pricing.feeds.catalog import COLUMNS, FeedRow, Records, RowBlock, RowChecker
 from pricing.feeds.skus import SeenSkus
 
 __all__ = ["FORMATS", "CatalogReader", "Chunk", "detect_format", "html_to_text"]
@@ -219,9 +219,18 @@ class CatalogReader:
         for starts, records in self._batches(1):
             yield from zip(starts, records, strict=True)
 
-    def _batches(self, size: int) -> Iterator[tuple[list[int], list[list[str]]]]:
+    def _batches(self, size: int) -> Iterator[tuple[list[int], list[list[str]] | Records]]:
         """The records of a CSV file, the header first, ``size`` at a time with the line each
-        starts on (a quoted field may span lines)."""
+        starts on (a quoted field may span lines).
+
+        A stretch of ``size`` lines without a quote, a carriage return or a NUL (most catalogs,
+        most of the time) is split on line breaks and commas, which is what ``csv.reader``
+        does with such text (a blank line gives ``[""]`` instead of ``[]``: both are skipped as
+        blank), and handed over as :class:`Records` columns when every line has as many fields
+        as the header (which comes alone, first); any other stretch is read by
+        ``csv.reader``. ``size=1`` reads every record with ``csv.reader`` (the row-by-row
+        path, which tests hold the other to).
+        """
         try:
             raw = self.path.open("rb")
         except OSError as e:
@@ -229,27 +238,55 @@ class CatalogReader:
         self._counter = _Counting(raw)
         text = io.TextIOWrapper(io.BufferedReader(self._counter, 1 << 16),
                                 encoding="utf-8-sig", newline="")
-        reader = csv.reader(text)
         start = 1  # the line the next record starts on
+        limit = csv.field_size_limit()
+        width = 0  # the header's fields, once read
         with text:
             while True:
-                records: list[list[str]] = []
+                lines: list[str] = []
+                if size > 1 and width:
+                    try:
+                        for line in islice(text, size):
+                            lines.append(line)
+                    except UnicodeDecodeError:
+                        raise self._fail("not UTF-8 text; save the file as UTF-8",
+                                         line=start + len(lines)) from None
+                    if not lines:
+                        return
+                    block = "".join(lines)
+                    if not ('"' in block or "\r" in block or "\0" in block
+                            or max(map(len, lines)) > limit):
+                        n = len(lines)
+                        starts = list(range(start, start + n))
+                        start += n
+                        if block[-1] == "\n":
+                            block = block[:-1]
+                        commas = list(map(str.count, lines, repeat(",", n)))
+                        if commas.count(width - 1) == n:
+                            # Every line has the header's fields: the text split once, each
+                            # column a slice of it.
+                            fields = block.replace("\n", ",").split(",")
+                            yield starts, Records([fields[k::width] for k in range(width)])
+                        else:
+                            yield starts, [r.split(",") for r in block.split("\n")]
+                        continue
+                reader = csv.reader(chain(lines, text))
+                records = []
                 ends: list[int] = []
                 try:
-                    for values in islice(reader, size):
+                    for values in islice(reader, max(len(lines), 1)):
                         records.append(values)
-                        ends.append(reader.line_num)
+                        ends.append(start - 1 + reader.line_num)
                 except csv.Error as e:
                     raise self._fail(f"invalid CSV: {e}",
                                      line=ends[-1] + 1 if ends else start) from None
                 except UnicodeDecodeError:
                     raise self._fail("not UTF-8 text; save the file as UTF-8",
-                                     line=reader.line_num + 1) from None
+                                     line=start + reader.line_num) from None
                 if not records:
                     return
-                n = len(records)
-                starts = (list(range(start, start + n)) if ends[-1] - start + 1 == n
-                          else [start, *(end + 1 for end in ends[:-1])])
+                width = width or len(records[0])
+                starts = [start, *(end + 1 for end in ends[:-1])]
                 start = ends[-1] + 1
                 yield starts, records
 
@@ -293,14 +330,14 @@ class CatalogReader:
                     continue
                 yield check(line, dict(zip(header, values, strict=True)))
 
-    def _csv_batches(self, batches: Iterator[tuple[list[int], list[list[str]]]],
+    def _csv_batches(self, batches: Iterator[tuple[list[int], list[list[str]] | Records]],
                      header: list[str]) -> Iterator[RowBlock | FeedRow | list[Problem] | str]:
         """:meth:`_csv`'s rows checked a batch at a time (:meth:`RowChecker.check_many`), the
         runs of good rows as :class:`RowBlock` columns."""
         width = len(header)
         check_many = self._checker.check_many
         for starts, records in batches:
-            if all(map(width.__eq__, map(len, records))):
+            if type(records) is Records or all(map(width.__eq__, map(len, records))):
                 yield from check_many(starts, records, header, blocks=True)  # type: ignore[misc]
                 continue
             # Records of another width between the good ones: each is a problem of its own
