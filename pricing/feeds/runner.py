@@ -4,8 +4,8 @@ The run streams the catalog chunk by chunk (:class:`~pricing.feeds.readers.Catal
 each chunk is rendered for every market (:class:`~pricing.feeds.market.MarketFeed`), here or
 on a Dask cluster (:mod:`pricing.feeds.cluster`), and its lines are appended to the market's
 files in catalog order, so both give the same bytes. Memory holds a few chunks, whatever the
-size of the catalog (the set of SKUs seen, to refuse duplicates, is the one thing that grows:
-a few dozen bytes per SKU).
+size of the catalog (the SKUs seen, to refuse duplicates, are the one thing that grows: 4 to 8
+bytes per SKU in memory, the SKUs themselves in a temporary file; pricing.feeds.skus).
 
 Files are published only when every chunk has been written (:class:`FeedFiles`); then the
 report (``<channel>-report.json``: rows read, bad rows, what each market left out and why,
