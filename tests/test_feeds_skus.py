@@ -46,7 +46,9 @@ _SKUS = st.lists(st.lists(st.sampled_from(["A", "B", "C-1", "é", "ü-2", "x" * 
 def test_duplicates_are_those_of_a_set(batches, kind, expected) -> None:
     seen = kind(expected=expected)
     try:
-        assert [seen.add_many(b) for b in batches] == _expected(batches)
+        # Batches of one are added one SKU at a time (the row-by-row readers' form).
+        assert [seen.add_many(b) if len(b) != 1 else [0] * seen.add(b[0])
+                for b in batches] == _expected(batches)
         assert len(seen) == len({s for b in batches for s in b})
     finally:
         seen.close()

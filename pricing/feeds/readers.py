@@ -185,7 +185,7 @@ class CatalogReader:
             yield chunk
 
     def _add(self, chunk: Chunk, row: FeedRow) -> None:
-        if self._seen_skus(row.line).add_many([row.item.sku]):
+        if self._seen_skus(row.line).add(row.item.sku):
             chunk.problems.append(self._duplicate(row.item.sku, row.line))
         else:
             chunk.rows.append(row)

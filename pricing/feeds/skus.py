@@ -13,8 +13,8 @@ batch in a thousand, besides the batches with real duplicates), so a good row is
 for a collision and a duplicate is never let through.
 
 >>> seen = SeenSkus()
->>> seen.add_many(["A", "B", "A"]), seen.add_many(["C", "B"]), len(seen)
-([2], [1], 3)
+>>> seen.add_many(["A", "B", "A"]), seen.add_many(["C", "B"]), seen.add("D"), seen.add("A")
+([2], [1], False, True)
 """
 
 from __future__ import annotations
@@ -54,6 +54,18 @@ class SeenSkus:
             size *= 2
         self._size = size
         self._table = array("H", bytes(2 * size))
+
+    def add(self, sku: str) -> bool:
+        """Add ``sku``; whether it was there already (the row-by-row readers' form)."""
+        if (self._count + 1) * 2 > self._size:
+            self._grow(self._count + 1)
+        h = hash(sku)
+        if self._probe(h & (self._size - 1), (h >> 48 & self.mark_mask) or 1, insert=True) \
+                and self._confirm([sku], [0]):
+            return True
+        self._file.write(sku.encode("utf-8") + b"\n")
+        self._count += 1
+        return False
 
     def add_many(self, skus: Sequence[str]) -> list[int]:
         """Add ``skus``; the indexes of those seen before (earlier in ``skus`` too), in order."""
