@@ -135,7 +135,8 @@ class DaskRenderer:
     def _result(self, item: tuple[int, Chunk, Any], killed: type
                 ) -> tuple[Chunk, dict[str, MarketChunk]]:
         n, chunk, future = item
-        lines = [r.line for r in chunk.rows]
+        # A RowBlock has its lines as a column: no FeedRow built per row for a message.
+        lines = getattr(chunk.rows, "lines", None) or [r.line for r in chunk.rows]
         where = f"partition {n} (lines {lines[0]}-{lines[-1]})" if lines else f"partition {n}"
         try:
             return chunk, future.result()
