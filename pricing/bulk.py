@@ -241,6 +241,14 @@ class BulkPricer:
                     memo = cls[1]
                     found = list(map(memo.get, units))
                     if None in found:
+                        # Each new unit price priced once, from any of its rows (what follows
+                        # the SKU depends on the class and the unit price alone), then looked
+                        # up for all: the loops over rows stay in C.
+                        for u, j in dict(zip(units, range(len(units)), strict=True)).items():
+                            if u is not None and u not in memo:
+                                self._class_row(item(rows[j]), u, memo)
+                        found = list(map(memo.get, units))
+                    if None in found:  # no unit price, refused, or the memo was full
                         for j, rest in enumerate(found):
                             if rest is None:
                                 i = rows[j]
@@ -558,9 +566,12 @@ def _minor_ints(prices: Sequence[str | Decimal], currency: str) -> list[int | No
     regular expression over the column, the points removed, ``int`` over the digits."""
     p = precision(currency)
     plain = _PLAIN.get(p)
-    if plain is not None and all(type(x) is str for x in prices):
-        text = "\n".join(prices)  # type: ignore[arg-type]
-        if plain.fullmatch(text):
+    if plain is not None:
+        try:
+            text = "\n".join(prices)  # type: ignore[arg-type]
+        except TypeError:  # not all text (Decimals): the Decimal way below
+            text = None
+        if text is not None and plain.fullmatch(text):
             return list(map(int, (text.replace(".", "") if p else text).split("\n")))
     out: list[int | None] = []
     for x in prices:
