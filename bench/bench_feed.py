@@ -45,6 +45,7 @@ import time
 import tracemalloc
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from operator import attrgetter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,12 +127,17 @@ def bulk(engine: Engine, chunks: list[dict[str, tuple[str, ...]]]) -> list[tuple
         for raw in set(c["weight"]):
             if raw not in weights:
                 weights[raw] = Decimal(raw)
+        code = codes.__getitem__
         priced = pricer.price_columns(
-            c["sku"], c["price"], [codes[x] for x in c["currency"]],
-            [codes[x] for x in c["hs_code"]], [codes[x] for x in c["origin"]], c["category"],
-            [weights[x] for x in c["weight"]])
-        out += [(p.landed_price, p.formatted_landed_price) for p in priced]  # type: ignore[misc]
+            c["sku"], c["price"], list(map(code, c["currency"])),
+            list(map(code, c["hs_code"])), list(map(code, c["origin"])), c["category"],
+            list(map(weights.__getitem__, c["weight"])))
+        out += map(_LANDED, priced)
     return out
+
+
+#: What (b) keeps of each row, as the loop keeps it: the landed price and its text.
+_LANDED = attrgetter("landed_price", "formatted_landed_price")
 
 
 def bulk_built(engine: Engine, items: list[CatalogItem]) -> list[Decimal]:

@@ -34,6 +34,7 @@ from decimal import (
     Decimal,
     localcontext,
 )
+from math import gcd
 from typing import TYPE_CHECKING, NamedTuple
 
 from pricing.endings import EndingMode
@@ -619,6 +620,8 @@ def _unit_column(plan: MarketPlan, currency: str) -> _Column:
         return by_row
     d = 10**p
     sc, den = f * 10**u, d * g
+    common = gcd(sc, den)  # the same rational in smaller integers: every row's ops are cheaper
+    sc, den = sc // common, den // common
     den2 = 2 * den
     limit = d * 10**14
     fast: _Column

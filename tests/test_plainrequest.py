@@ -129,6 +129,12 @@ ODD = st.sampled_from([
 ])
 
 
+def odd(draw: st.DrawFn) -> Any:
+    """One of ODD, copied: a later mutation may change a list or dict put in the request, and
+    the pool must stay as it was for Hypothesis to replay an example."""
+    return copy.deepcopy(draw(ODD))
+
+
 def _paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     out = [prefix] if prefix else []
     if isinstance(data, dict):
@@ -156,9 +162,9 @@ def mutated(draw: st.DrawFn, requests: st.SearchStrategy[dict[str, Any]]) -> dic
         if action == "drop" and isinstance(at, dict):
             del at[path[-1]]
         elif action == "add" and isinstance(at, dict):
-            at[draw(st.sampled_from(["extra", "Country", "amount", "unit", "region"]))] = draw(ODD)
+            at[draw(st.sampled_from(["extra", "Country", "amount", "unit", "region"]))] = odd(draw)
         else:
-            at[path[-1]] = draw(ODD)
+            at[path[-1]] = odd(draw)
     return data
 
 
