@@ -14,6 +14,8 @@ import pytest
 from conftest import RULES
 
 from pricing.cli import main
+from pricing.markets.checks import check_sources
+from pricing.markets.loader import check_rules
 from pricing.markets.report import render_github, run, validate
 from pricing.markets.tomltext import LineIndex, toml_value
 
@@ -121,6 +123,40 @@ def test_warnings_list_unconfirmed_facts_and_stale_sources(tmp_path):
     out, err = io.StringIO(), io.StringIO()
     assert run(root, stdout=out, stderr=err, today=TODAY) == 0
     assert err.getvalue() == "" and " warnings" not in out.getvalue()
+
+
+def test_a_source_is_stale_only_when_checked_more_than_a_year_ago():
+    # "more than a year ago" (the warning's words): on 2026-11-29 a source checked 2025-11-29 is
+    # exactly a year old (365 days, no 29 February between) and fine; 2025-11-28 (366 days) is
+    # stale. A source checked today is fine; tomorrow is "a day still to come".
+    found = []
+
+    def report(file, key, message, **_):
+        found.append((key, message))
+
+    own = {"sources": [f"Example (checked {day})" for day in
+                       ("2025-11-28", "2025-11-29", "2026-11-29", "2026-11-30")]}
+    assert check_sources(report, "markets/xx.toml", own, required=True, today=TODAY)
+    assert found == [
+        (("sources", 0), "checked 2025-11-28, more than a year ago: check the source again and "
+                         "update the date"),
+        (("sources", 3), "checked 2026-11-30, a day still to come (today is 2026-11-29)")]
+
+
+def test_an_unconfirmed_key_must_name_a_key_or_one_its_table_leaves_out(tmp_path):
+    # nz.toml has two [[regimes]] and no fees. regimes[1] is the last regime; regimes[2] is one
+    # past the end. regimes[0].to is left out of a table that exists (the end date is not
+    # known: allowed); a whole top-level key the market does not have (fees) is not.
+    root = small_rules(tmp_path / "rules")
+    edit(root, "markets/nz.toml", 'id = "nz"', 'id = "nz"\nunconfirmed = [{ key = '
+         '"regimes[1].name", why = "x" }, { key = "regimes[2].name", why = "y" }, '
+         '{ key = "regimes[0].to", why = "z" }, { key = "fees", why = "w" }]')
+    checked = check_rules(root, today=TODAY)
+    assert [(p.key, p.message, p.value) for p in checked.problems] == [
+        ("unconfirmed[1].key", "names no key of this market", '"regimes[2].name"'),
+        ("unconfirmed[3].key", "names no key of this market", '"fees"')]
+    assert [(w.key, w.message) for w in checked.warnings] == [
+        ("regimes[1].name", "unconfirmed: x"), ("regimes[0].to", "unconfirmed: z")]
 
 
 def _first_source(path: Path) -> str:
