@@ -47,10 +47,11 @@ ENGINE_TESTS = ("tests/test_thresholds.py", "tests/test_charges.py", "tests/test
                 "tests/test_stages_delivery.py")
 #: The tests that own each part of the package (first matching prefix wins), fast files first
 #: (``-x`` stops at the first failure, so a caught flip rarely runs the slow ones).
-LOADER_TESTS = ("tests/test_loader.py", "tests/test_loader_hardening.py",
-                "tests/test_rules_depth.py", "tests/test_bundled_rules.py",
-                "tests/test_report.py", "tests/test_markets_emea.py",
-                "tests/test_markets_americas_apac.py", "tests/test_markets_overview.py")
+LOADER_TESTS = ("tests/test_schema_limits.py", "tests/test_loader.py",
+                "tests/test_loader_hardening.py", "tests/test_rules_depth.py",
+                "tests/test_bundled_rules.py", "tests/test_report.py",
+                "tests/test_markets_emea.py", "tests/test_markets_americas_apac.py",
+                "tests/test_markets_overview.py")
 FEEDS_TESTS = ("tests/test_feeds_readers.py", "tests/test_feeds_fast.py",
                "tests/test_feeds_command.py", "tests/test_feeds_api.py",
                "tests/test_feeds_dask.py")

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import RULES
 
+from pricing import load_rules
 from pricing.cli import main
 from pricing.markets.checks import check_sources
 from pricing.markets.loader import check_rules
@@ -159,6 +160,25 @@ def test_an_unconfirmed_key_must_name_a_key_or_one_its_table_leaves_out(tmp_path
         ("regimes[1].name", "unconfirmed: x"), ("regimes[0].to", "unconfirmed: z")]
 
 
+def test_values_in_messages_are_cut_only_past_each_limit():
+    # toml_value shows a value in at most `limit` characters (80 by default), strings up to 200
+    # characters, lists and tables up to 10 entries, 4 levels of nesting, integers below
+    # 10^40 in full: at each limit nothing is cut, one past it an ellipsis says so.
+    assert toml_value("x" * 78) == '"' + "x" * 78 + '"'                 # 80 characters
+    assert toml_value("x" * 79) == '"' + "x" * 78 + "…"                 # 81, cut to 80
+    assert toml_value("x" * 200, limit=300) == '"' + "x" * 200 + '"'
+    assert toml_value("x" * 201, limit=300) == '"' + "x" * 200 + '…"'
+    assert toml_value(list(range(10))) == "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]"
+    assert toml_value(list(range(11))) == "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, …]"
+    ten = {f"k{i}": i for i in range(10)}
+    assert toml_value(ten, limit=200).endswith("k9 = 9 }")
+    assert toml_value({**ten, "k10": 10}, limit=200).endswith("k9 = 9, … }")
+    assert toml_value([[[[1]]]]) == "[[[[1]]]]"
+    assert toml_value([[[[[1]]]]]) == "[[[[[…]]]]]"
+    assert toml_value(10**40 - 1) == "9" * 40
+    assert toml_value(10**40) == "an integer of about 40 digits"
+
+
 def _first_source(path: Path) -> str:
     import tomllib
 
@@ -242,6 +262,24 @@ def test_line_index_of_arrays_of_tables_and_strings():
     assert index.line_of(("regimes", 1, "flat", "list", 3)) == 10
     assert index.line_of(("regimes", 1, "flat", "list", 2, "k")) == 10
     assert index.line_of(()) is None
+
+
+def test_line_index_reads_a_quote_escaped_at_the_start_of_a_line():
+    # In a multi-line string, a line that starts with \""" holds an escaped quote and two
+    # more quotes: the string does not end there, but on the next line.
+    text = 'a = """\n\\""" is inside\n"""\nb = 1\n'
+    index = LineIndex(text)
+    assert index.line_of(("b",)) == 4
+
+
+def test_upcoming_regimes_start_after_the_day():
+    # NZ's low-value regime is in force from 2019-12-01: upcoming the day before, in force
+    # (and no longer upcoming) on that day.
+    nz = load_rules(RULES).market("nz")
+    before, on = (nz.summary(on=d) for d in (date(2019, 11, 30), date(2019, 12, 1)))
+    assert [r["id"] for r in before["upcoming_regimes"]] == ["low-value"]
+    assert [r["id"] for r in on["upcoming_regimes"]] == []
+    assert [r["id"] for r in on["regimes"]] == ["low-value", "import"]
 
 
 @pytest.mark.parametrize(("value", "written"), [
