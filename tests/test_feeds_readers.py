@@ -299,3 +299,18 @@ def test_a_row_refused_for_one_reason_names_only_that_one():
                      image_link=_URL + "b" * (2000 - len(_URL)))
     found = _both_checks(row)
     assert [key for key, _ in found] == ["currency"]
+
+
+@pytest.mark.parametrize(("suffix", "bulk"), [(".csv", True), (".csv", False), (".jsonl", True)])
+def test_a_chunk_holds_at_most_chunk_size_rows(tmp_path, suffix, bulk):
+    # chunk_size bounds what a chunk holds (and so the memory of a worker): five rows in
+    # chunks of two are 2 + 2 + 1, by the CSV column check, row by row, and in JSON lines.
+    path = tmp_path / f"catalog{suffix}"
+    if suffix == ".csv":
+        path.write_text("sku,title,price,currency\n" + "".join(
+            f"S{i},Tee,5.00,EUR\n" for i in range(5)), "utf-8")
+    else:
+        path.write_text("".join(json.dumps({"sku": f"S{i}", "title": "Tee", "price": "5.00",
+                                            "currency": "EUR"}) + "\n" for i in range(5)))
+    chunks = list(CatalogReader(path, chunk_size=2, bulk=bulk))
+    assert [len(c.rows) for c in chunks] == [2, 2, 1]
