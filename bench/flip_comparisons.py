@@ -11,6 +11,7 @@ Run by hand (minutes, not part of ``make test``)::
     .venv/bin/python bench/flip_comparisons.py                 # every module of pricing/
     .venv/bin/python bench/flip_comparisons.py pricing/regimes.py pricing/taxes.py
     .venv/bin/python bench/flip_comparisons.py --jobs 2 --json flips.json
+    .venv/bin/python bench/flip_comparisons.py pricing/payments.py:124   # one line's flips
 
 Exit status 1 when a flip survives, 0 when every flip was caught.
 """
@@ -44,12 +45,46 @@ ENGINE_TESTS = ("tests/test_thresholds.py", "tests/test_charges.py", "tests/test
                 "tests/test_testing.py", "tests/test_stages_shipping.py",
                 "tests/test_stages_prices.py", "tests/test_stages_customs.py",
                 "tests/test_stages_delivery.py")
-#: The tests that cover each part of the package (first matching prefix wins).
+#: The tests that own each part of the package (first matching prefix wins), fast files first
+#: (``-x`` stops at the first failure, so a caught flip rarely runs the slow ones).
+LOADER_TESTS = ("tests/test_schema_limits.py", "tests/test_loader.py",
+                "tests/test_loader_hardening.py", "tests/test_rules_depth.py",
+                "tests/test_bundled_rules.py", "tests/test_report.py",
+                "tests/test_markets_emea.py", "tests/test_markets_americas_apac.py",
+                "tests/test_markets_overview.py")
+FEEDS_TESTS = ("tests/test_feeds_readers.py", "tests/test_feeds_fast.py",
+               "tests/test_feeds_command.py", "tests/test_feeds_api.py",
+               "tests/test_feeds_dask.py")
+SERVICE_TESTS = ("tests/test_service.py", "tests/test_service_hostile.py",
+                 "tests/test_metrics.py", "tests/test_preview_api.py")
 TESTS_FOR = (
-    ("pricing/api/", ("tests/test_service.py",)),
+    ("pricing/api/cache.py", ("tests/test_cache.py", *SERVICE_TESTS)),
+    ("pricing/api/signing.py", ("tests/test_signing.py", *SERVICE_TESTS)),
+    ("pricing/api/watcher.py", ("tests/test_watcher.py",)),
+    ("pricing/api/", (*SERVICE_TESTS, "tests/test_feeds_api.py", "tests/test_rateupdate.py")),
     ("pricing/l10n/", ("tests/test_l10n_catalogs.py", "tests/test_l10n_cli.py",
-                       "tests/test_l10n_formatting.py", "tests/test_l10n_labels.py")),
+                       "tests/test_l10n_formatting.py", "tests/test_l10n_labels.py",
+                       "tests/test_l10n_languages_europe.py",
+                       "tests/test_l10n_languages_world.py")),
     ("pricing/cli.py", ("tests/test_cli.py",)),
+    ("pricing/console.py", ("tests/test_explain.py", "tests/test_diff.py", "tests/test_cli.py",
+                            "tests/test_l10n_cli.py", "tests/test_feeds_command.py")),
+    ("pricing/diff.py", ("tests/test_diff.py",)),
+    ("pricing/samples.py", ("tests/test_samples.py",)),
+    ("pricing/scaffold.py", ("tests/test_scaffold.py",)),
+    ("pricing/codes.py", ("tests/test_codes.py", *LOADER_TESTS)),
+    ("pricing/payments.py", ("tests/test_payments.py",)),
+    ("pricing/ratesources.py", ("tests/test_ratesources.py", "tests/test_rateupdate.py",
+                                "tests/test_fx.py")),
+    ("pricing/rateupdate.py", ("tests/test_rateupdate.py", "tests/test_fx.py")),
+    ("pricing/bulk.py", ("tests/test_bulk.py", "tests/test_thresholds.py", "tests/test_charges.py",
+                         *FEEDS_TESTS)),
+    ("pricing/feeds/", FEEDS_TESTS),
+    # Without tests/test_testing.py (a minute of strategies that pricing/testing.py owns).
+    ("pricing/markets/", (*LOADER_TESTS, *(t for t in ENGINE_TESTS
+                                           if t != "tests/test_testing.py"))),
+    ("pricing/errors.py", (*LOADER_TESTS, "tests/test_feeds_readers.py",
+                           "tests/test_l10n_catalogs.py", "tests/test_cli.py")),
     ("pricing/testing.py", ("tests/test_testing.py", "tests/test_regime_properties.py",
                             "tests/test_engine_properties.py")),
     ("pricing/", ENGINE_TESTS),
@@ -91,7 +126,7 @@ def find_flips(path: Path) -> list[Flip]:
 def tests_for(path: str) -> tuple[str, ...]:
     for prefix, tests in TESTS_FOR:
         if path.startswith(prefix):
-            return tuple(t for t in tests if (ROOT / t).exists())
+            return tuple(t for t in dict.fromkeys(tests) if (ROOT / t).exists())
     return ENGINE_TESTS
 
 
@@ -138,14 +173,21 @@ def run_flip(flip: Flip, copy: Path, *, python: str) -> Outcome:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("paths", nargs="*", help="modules to flip (default: all of pricing/)")
+    parser.add_argument("paths", nargs="*", help="modules to flip, or MODULE:LINE for one line "
+                        "(default: all of pricing/)")
     parser.add_argument("--jobs", type=int, default=1, help="flips run at once (default 1)")
     parser.add_argument("--json", type=Path, help="write every outcome to this file")
     parser.add_argument("--list", action="store_true", help="list the flips, run nothing")
     args = parser.parse_args(argv)
-    paths = ([ROOT / p for p in args.paths] if args.paths
-             else sorted((ROOT / "pricing").rglob("*.py")))
-    flips = [f for p in paths for f in find_flips(p.resolve())]
+    if args.paths:
+        flips = []
+        for given in args.paths:
+            # ``module.py:123`` flips only the comparisons of line 123 (rerun one survivor)
+            name, _, line = given.partition(":")
+            flips += [f for f in find_flips((ROOT / name).resolve())
+                      if not line or f.line == int(line)]
+    else:
+        flips = [f for p in sorted((ROOT / "pricing").rglob("*.py")) for f in find_flips(p)]
     if args.list:
         for f in flips:
             print(f"{f.path}:{f.line}:{f.col} {f.old} -> {f.new}   {f.source}")

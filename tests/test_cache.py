@@ -54,3 +54,26 @@ def test_zero_turns_it_off_and_a_replaced_entry_is_counted_once(rules):
     for _ in range(3):
         cache.put(engine, DAY, b"a" * 1000, b"h" * 3000, PAYLOAD, "de")
     assert (len(cache), cache.bytes) == (1, ENTRY)
+
+
+def test_each_bound_holds_an_entry_exactly_at_it(rules):
+    # A body of exactly MAX_BODY (16 KiB) is cached, one byte more is not; an entry costing
+    # exactly max_bytes fits; max_entries entries all stay (the next one evicts the oldest).
+    engine = Engine(rules)
+    cache = QuoteCache(4096)
+    cache.put(engine, DAY, b"x" * 16384, b"h", PAYLOAD, "de")
+    cache.put(engine, DAY, b"y" * 16385, b"h", PAYLOAD, "de")
+    assert cache.get(engine, DAY, b"x" * 16384) is not None
+    assert cache.get(engine, DAY, b"y" * 16385) is None
+    one = QuoteCache(4096, max_bytes=ENTRY)
+    one.put(engine, DAY, b"a" * 1000, b"h" * 3000, PAYLOAD, "de")
+    assert (len(one), one.bytes) == (1, ENTRY)
+    over = QuoteCache(4096, max_bytes=ENTRY - 1)
+    over.put(engine, DAY, b"a" * 1000, b"h" * 3000, PAYLOAD, "de")
+    assert len(over) == 0
+    two = QuoteCache(2)
+    for raw in (b"a", b"b"):
+        two.put(engine, DAY, raw, b"h", PAYLOAD, "de")
+    assert len(two) == 2
+    two.put(engine, DAY, b"c", b"h", PAYLOAD, "de")
+    assert len(two) == 2 and two.get(engine, DAY, b"a") is None

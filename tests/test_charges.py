@@ -11,7 +11,8 @@ from decimal import Decimal as D
 import pytest
 from conftest import QUOTE_DAY, engine_for, item, market_head
 
-from pricing import Engine
+from pricing import Engine, Money
+from pricing.bulk import BulkPricer, CatalogItem
 
 SHOP = 'name = "T"\nbase_currency = "EUR"\nship_from = "CN"\n'
 DAP = """\
@@ -389,6 +390,14 @@ def test_specific_duties_per_kg_and_per_unit_clamped_per_unit(duty):
         f"no default duty rate in force on 2026-11-23 ({ref}rate): no duty charged for item "
         "'GIFT'")
     assert q.totals["total"].amount == D("156.50")
+
+
+def test_the_bulk_path_adds_the_specific_duty_of_the_first_rule(duty):
+    # Beef is the file's first duty rule (rules[0]); one unit alone, as a feed prices it:
+    # 10.00 x 0.05 + 2.00 x 2 kg = 0.50 + 4.00 = 4.50, as in the quote above.
+    [row] = BulkPricer(duty, "duty", on=QUOTE_DAY).price_many(
+        [CatalogItem("BEEF", Money.of("10.00", "EUR"), hs_code="020130", weight_kg=D(2))])
+    assert (row.unit_price, row.duty) == (D("10.00"), D("4.50"))
 
 
 def test_an_hs_code_as_long_as_a_rule_prefix_takes_that_rule(duty):

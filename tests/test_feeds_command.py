@@ -185,6 +185,8 @@ def test_bad_rows_and_max_bad_rows(tmp_path, rates_file, capsys):
     assert f"{catalog}:5: price: price is not a plain decimal number" in err
     assert f"{catalog}:6: hs_code: invalid HS code '61A9'" in err
     assert "2 bad rows of 5 (40.00 %) is over --max-bad-rows 0 %" in err
+    # both bad rows are listed above: no "... every bad row is in <file>" pointer
+    assert "every bad row is in" not in err
     # Every good row is written all the same, and every bad one listed with its line.
     assert len(_rows(out / "google-de-de_DE.tsv", "\t")) == 3
     bad = _rows(out / "google-bad-rows.csv")
@@ -248,3 +250,17 @@ def test_a_tab_separated_feed_changes_only_values_with_tabs_or_line_breaks(tmp_p
         rows = {r["id"]: r for r in _rows(out / "google-de-de_DE.tsv", "\t")}
         assert rows["TAB-1"]["title"] == "Tee with tabs"
         assert rows["SPACE-1"]["title"] == "Tee  with two spaces"
+
+
+def test_feed_shipping_is_free_from_the_threshold_itself(feed_engine):
+    # zones/eu.toml: standard shipping is free over 80.00 EUR, "free_over" taking the threshold
+    # itself (as quotes do, tests/test_thresholds.py). The feed's shipping column for a 0.18 kg
+    # item at a unit price of 79.99, 80.00 and 80.01 EUR: 4.90 (band up to 0.5 kg), 0, 0.
+    from decimal import Decimal
+
+    from pricing.feeds.channels import CHANNELS
+    from pricing.feeds.market import MarketFeed
+
+    feed = MarketFeed(feed_engine, "de", CHANNELS["google"], on=QUOTE_DAY)
+    assert [feed._shipping(Decimal("0.18"), Decimal(p)) for p in ("79.99", "80.00", "80.01")
+            ] == [Decimal("4.90"), Decimal("0.00"), Decimal("0.00")]

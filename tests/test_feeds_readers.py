@@ -239,3 +239,78 @@ def test_formats_and_missing_files(tmp_path):
 def test_html_to_text():
     assert html_to_text("Plain  text\n") == "Plain text"
     assert html_to_text("<h2>Care</h2><p>Wash at 30&nbsp;°C</p>") == "Care Wash at 30\xa0°C"
+
+
+# -- a row's limits, on each of the three checks ------------------------------------------------
+
+_LIMIT_HEADER = ("sku", "title", "description", "price", "currency", "weight", "link",
+                 "image_link")
+_URL = "https://example.com/"
+
+
+def _limit_row(**cells: str) -> dict[str, str]:
+    return {"sku": "A1", "title": "Tee", "description": "", "price": "10.00", "currency": "EUR",
+            "weight": "", "link": "", "image_link": "", **cells}
+
+
+def _both_checks(row: dict[str, str]):
+    """What the row check and the column-by-column check of a batch make of ``row`` (the
+    same, or the test fails): "row" or a list of (key, message)."""
+    from pricing.feeds.catalog import FeedRow, RowChecker
+
+    one = RowChecker("c.csv").check(2, row)
+    [many] = RowChecker("c.csv").check_many([2], [[row[h] for h in _LIMIT_HEADER]],
+                                            _LIMIT_HEADER)
+    found = ["row" if isinstance(r, FeedRow) else [(p.key, p.message) for p in r]
+             for r in (one, many)]
+    assert found[0] == found[1]
+    return found[0]
+
+
+@pytest.mark.parametrize(("cells", "expected"), [
+    # The catalog's limits as docs/feeds.md states them (ends included): a title of at most
+    # 500 characters, a description of at most 5,000, a weight more than 0 and at most 1,000
+    # kg, a price from zero to 10^12, a URL of at most 2,000 characters. At each limit the row
+    # is good; one past it, the row is refused with the reason.
+    ({"title": "T" * 500}, "row"),
+    ({"title": "T" * 501}, [("title", "too long (501 characters)")]),
+    ({"description": "d" * 5000}, "row"),
+    ({"description": "d" * 5001}, [("description", "too long (5001 characters)")]),
+    ({"weight": "1000"}, "row"), ({"weight": "0.001"}, "row"),
+    ({"weight": "1000.001"}, [("weight", "invalid weight")]),
+    ({"weight": "0"}, [("weight", "invalid weight")]),
+    ({"price": "0"}, "row"), ({"price": "1000000000000"}, "row"),
+    ({"price": "-0.01"}, [("price", "a price cannot be negative")]),
+    ({"price": "1000000000000.01"}, [("price", "price is out of bounds: '1000000000000.01'")]),
+    ({"link": _URL + "a" * (2000 - len(_URL))}, "row"),
+    ({"link": _URL + "a" * (2001 - len(_URL))}, [("link", "not a web address")]),
+    ({"image_link": _URL + "a" * (2000 - len(_URL))}, "row"),
+    ({"image_link": _URL + "a" * (2001 - len(_URL))}, [("image_link", "not a web address")]),
+])
+def test_each_limit_of_a_catalog_row(cells, expected):
+    assert _both_checks(_limit_row(**cells)) == expected
+
+
+def test_a_row_refused_for_one_reason_names_only_that_one():
+    # An unknown currency sends the row the long way; every other cell sits exactly at its
+    # limit, which is allowed, so the currency is the only problem named.
+    row = _limit_row(currency="EUX", title="T" * 500, description="d" * 5000, price="0",
+                     weight="1000", link=_URL + "a" * (2000 - len(_URL)),
+                     image_link=_URL + "b" * (2000 - len(_URL)))
+    found = _both_checks(row)
+    assert [key for key, _ in found] == ["currency"]
+
+
+@pytest.mark.parametrize(("suffix", "bulk"), [(".csv", True), (".csv", False), (".jsonl", True)])
+def test_a_chunk_holds_at_most_chunk_size_rows(tmp_path, suffix, bulk):
+    # chunk_size bounds what a chunk holds (and so the memory of a worker): five rows in
+    # chunks of two are 2 + 2 + 1, by the CSV column check, row by row, and in JSON lines.
+    path = tmp_path / f"catalog{suffix}"
+    if suffix == ".csv":
+        path.write_text("sku,title,price,currency\n" + "".join(
+            f"S{i},Tee,5.00,EUR\n" for i in range(5)), "utf-8")
+    else:
+        path.write_text("".join(json.dumps({"sku": f"S{i}", "title": "Tee", "price": "5.00",
+                                            "currency": "EUR"}) + "\n" for i in range(5)))
+    chunks = list(CatalogReader(path, chunk_size=2, bulk=bulk))
+    assert [len(c.rows) for c in chunks] == [2, 2, 1]

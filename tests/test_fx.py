@@ -166,6 +166,20 @@ def test_bad_rates_files_name_the_problem(tmp_path, content, fragment):
         load_rates_file(p)
 
 
+def test_a_rate_at_either_end_of_the_plausible_range_is_kept():
+    # The plausible range of a rate is 0.000001 to 10,000,000 units per unit of the base, ends
+    # included (the error reads "between 0.000001 and 10000000"); a rate a tenth of the
+    # smallest step past either end is refused.
+    for kept in ("0.000001", "10000000"):
+        table = RateTable.from_mapping({"USD": kept}, base="EUR", as_of=date(2025, 1, 2),
+                                       source="test")
+        assert table.rate("EUR", "USD").rate == Decimal(kept)
+    for refused in ("0.0000009", "10000000.1"):
+        with pytest.raises(RatesError, match="implausible"):
+            RateTable.from_mapping({"USD": refused}, base="EUR", as_of=date(2025, 1, 2),
+                                   source="test")
+
+
 def test_missing_currency_names_it():
     t = parse_ecb_xml(ECB)
     with pytest.raises(MissingRateError) as e:
@@ -234,6 +248,9 @@ def test_a_written_table_reads_back_identical_with_its_origins(tmp_path):
     ('{"GBP": {"source": "x", "date": "2025-01-01"}}', "origin for GBP but no rate"),
     ('{"UAH": {"source": "x", "date": "2025-01-01", "anchor": "USD"}}', "both anchor"),
     ('{"UAH": {"source": "x", "date": "2025-01-01", "anchor": "USD", "parity": 40}}',
+     "positive decimal string"),
+    # zero is not positive: no currency is pegged at nothing per unit of its anchor
+    ('{"UAH": {"source": "x", "date": "2025-01-01", "anchor": "USD", "parity": "0"}}',
      "positive decimal string"),
     ('{"UAH": {"source": "x", "date": "2025-01-01", "anchor": "GBP", "parity": "40"}}',
      "pegged to GBP"),

@@ -32,6 +32,7 @@ from pricing.l10n import (
     parse_accept_language,
     text_direction,
 )
+from pricing.l10n.formatting import format_days_ahead
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
 
@@ -258,3 +259,39 @@ def test_a_locale_reads_its_own_month_names_whatever_was_formatted_before() -> N
     assert "نونبر" in out[1] and "دجنبر" in out[1]
     assert out[2] == "نونبر"
     assert out[4] == "Oktober"
+
+
+# -- the switches between units and the bounds of counts, at their edges ------------------------
+
+@pytest.mark.parametrize(("kg", "locale", "shown"), [
+    # Grams below 1 kg and kilograms from 1 kg on (CLDR mass-gram / mass-kilogram); in the US,
+    # ounces below 1 lb (0.45359237 kg exactly, the international pound) and pounds from it.
+    ("1", "de_DE", "1 kg"), ("0.999", "de_DE", "999 g"), ("0", "de_DE", "0 g"),
+    ("0.45359237", "en_US", "1 lb"),
+    # 0.45359236 kg is 0.99999998 lb, under a pound: 15.9999996 oz, shown to 0.01 as 16 oz
+    ("0.45359236", "en_US", "16 oz"),
+])
+def test_a_weight_changes_unit_exactly_at_1_kg_and_1_lb(kg, locale, shown):
+    assert format_weight(Decimal(kg), locale) == shown
+
+
+def test_the_smallest_counts_and_ranges_are_allowed():
+    # "a whole number of at least 0", "first <= last": nothing ahead, one day, one date.
+    assert format_days_ahead(0, 0, "en") == "in 0 days"
+    assert format_days_ahead(3, 3, "en") == "in 3 days"
+    assert format_delivery_range(date(2026, 12, 3), date(2026, 12, 3), "de") == "3. Dez. 2026"
+    with pytest.raises(InvalidInputError):
+        format_days_ahead(4, 3, "en")
+    with pytest.raises(InvalidInputError):
+        format_weight(Decimal("-0.001"), "de_DE")
+
+
+@pytest.mark.parametrize(("amount", "currency", "locale", "shown"), [
+    # A group separator only once the whole part is longer than a group: 3 digits, then 3
+    # (en_US, #,##0.00), or 3 then 2 (hi_IN, #,##,##0.00: lakh grouping).
+    ("100.00", "EUR", "en_US", "€100.00"), ("1000.00", "EUR", "en_US", "€1,000.00"),
+    ("999999.00", "EUR", "en_US", "€999,999.00"),
+    ("99999.00", "INR", "hi_IN", "₹99,999.00"), ("100000.00", "INR", "hi_IN", "₹1,00,000.00"),
+])
+def test_digit_groups_start_past_a_full_group(amount, currency, locale, shown):
+    assert format_money(Decimal(amount), currency, locale) == shown

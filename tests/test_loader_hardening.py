@@ -339,3 +339,98 @@ def test_a_territory_served_as_a_country_and_as_a_region_names_both_files(tmp_pa
     edit(root / "markets/us.toml", 'countries = ["US"]',
          'countries = ["US"]\nexclude_regions = ["US-PR"]')
     assert set(load_rules(root).markets) == {"us", "nz"}
+
+
+def test_a_folder_may_hold_max_files_rule_files_and_no_more(tmp_path, monkeypatch):
+    # MAX_FILES (2,000) per folder, lowered here to the bundled zones' count so that the test
+    # writes one file, not two thousand: at the limit every zone is read and nothing is said;
+    # one more file is listed (to know there are too many) and reported.
+    root = copy(tmp_path, "nz")
+    n = len(list((root / "zones").glob("*.toml")))
+    monkeypatch.setattr(loader, "MAX_FILES", n)
+    assert len([f for f in loader.rule_files(root) if f.parent.name == "zones"]) == n
+    assert check_rules(root).problems == ()
+    (root / "zones" / "zz-extra.toml").write_text("", "utf-8")
+    assert len([f for f in loader.rule_files(root) if f.parent.name == "zones"]) == n + 1
+    assert [(p.file, p.message) for p in check_rules(root).problems] == [
+        ("zones/", f"more than {n} files; only the first {n} are read")]
+
+
+def test_a_rule_file_of_exactly_the_size_limit_is_read(tmp_path):
+    # "over the limit of 1,048,576" bytes: a market file padded with a comment to exactly
+    # MAX_FILE_BYTES loads; one byte more is refused by its size.
+    root = copy(tmp_path, "nz")
+    path = root / "markets" / "nz.toml"
+    text = path.read_bytes() + b"# "
+    path.write_bytes(text + b"x" * (MAX_FILE_BYTES - len(text) - 1) + b"\n")
+    assert path.stat().st_size == MAX_FILE_BYTES
+    assert list(load_rules(root).markets) == ["nz"]
+    path.write_bytes(path.read_bytes() + b"\n")
+    (p,) = problems(root)
+    assert p.file == "markets/nz.toml" and "1,048,577 bytes" in p.message
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    # "more than 16 levels": a key path of 16 parts is read (and here refused only as an
+    # unknown key), 17 parts are too deep, as arrays, inline tables or a dotted key.
+    ("deep = " + "[" * 16 + "]" * 16, 'unknown key "deep"'),      # deep[0]...: 16 parts
+    ("deep = " + "[" * 17 + "]" * 17, "nested too deeply: more than 16 levels"),
+    ("deep = " + "{ a = " * 15 + "1" + " }" * 15, 'unknown key "deep"'),  # deep.a x 15
+    ("deep = " + "{ a = " * 16 + "1" + " }" * 16, "nested too deeply: more than 16 levels"),
+    (".".join(["a"] * 16) + " = 1", 'unknown key "a"'),
+    (".".join(["a"] * 17) + " = 1", "nested too deeply: a dotted key of more than 16 parts"),
+])
+def test_nesting_is_refused_past_16_levels_not_at_16(tmp_path, extra, message):
+    root = copy(tmp_path, "nz")
+    (root / "markets/nz.toml").write_text(extra + "\n" + (RULES / "markets/nz.toml").read_text(
+        "utf-8"), "utf-8")
+    assert only(root).message.startswith(message)
+
+
+@pytest.mark.parametrize(("length", "refused"), [(8, False), (9, True)])
+def test_a_chain_of_8_zones_is_read_and_9_refused(tmp_path, length, refused):
+    # "a chain of at most 8 zones": de -> c1 -> ... -> c(length-1) -> eu
+    root = copy(tmp_path, "de")
+    for i in range(1, length - 1):
+        (root / "zones" / f"c{i}.toml").write_text(f'extends = "c{i + 1}"\n', "utf-8")
+    (root / "zones" / f"c{length - 1}.toml").write_text('extends = "eu"\n', "utf-8")
+    edit(root / "markets/de.toml", 'extends = "eu"', 'extends = "c1"')
+    found = [p.message for p in check_rules(root).problems]
+    assert [m.startswith("zones extend zones more than 8 deep") for m in found] == (
+        [True] if refused else [])
+
+
+@pytest.mark.parametrize(("count", "refused"), [(8, False), (9, True)])
+def test_extends_lists_at_most_8_zones(tmp_path, count, refused):
+    # "at most 8": seven empty zones and eu are read; eight and eu are refused.
+    root = copy(tmp_path, "de")
+    for i in range(count - 1):
+        (root / "zones" / f"m{i}.toml").write_text("", "utf-8")
+    names = ", ".join([*(f'"m{i}"' for i in range(count - 1)), '"eu"'])
+    edit(root / "markets/de.toml", 'extends = "eu"', f"extends = [{names}]")
+    found = [(p.file, p.message) for p in check_rules(root).problems]
+    assert found == ([("markets/de.toml", "extends lists 9 zones; at most 8")] if refused
+                     else [])
+
+
+@pytest.mark.parametrize(("mistakes", "listed"), [(100, 100), (101, 100)])
+def test_a_file_lists_100_problems_then_says_there_are_more(tmp_path, mistakes, listed):
+    root = copy(tmp_path, "nz")
+    extra = "".join(f"x{i} = 1\n" for i in range(mistakes))
+    (root / "markets/nz.toml").write_text(extra + (RULES / "markets/nz.toml").read_text(
+        "utf-8"), "utf-8")
+    found = [p.message for p in check_rules(root).problems]
+    assert found[:listed] == [f'unknown key "x{i}"' for i in range(listed)]
+    more = "more problems in this file are not listed (over 100); fix these first"
+    assert found[listed:] == ([more] if mistakes > listed else [])
+
+
+def test_an_unreadable_nesting_points_at_the_line_of_its_17th_level(tmp_path):
+    # 600 levels stop the TOML reader itself; the problem then points at the line where the
+    # 17th level opens (16 are allowed): line 2 here, the first 16 being on line 1.
+    root = copy(tmp_path, "nz")
+    extra = "deep = " + "[" * 16 + "\n" + "[" * 584 + "]" * 600
+    (root / "markets/nz.toml").write_text(extra + "\n" + (RULES / "markets/nz.toml").read_text(
+        "utf-8"), "utf-8")
+    p = only(root)
+    assert "nested too deeply" in p.message and p.line == 2

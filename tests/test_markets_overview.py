@@ -275,6 +275,20 @@ def test_percent_is_exact():
         "19 %", "25.5 %", "7.25 %", "10 %", "100 %", "0 %"]
 
 
+def test_next_change_from_the_last_day_of_a_period():
+    # A rate in force until 2020-06-30 and nothing after: on its last day the next change is
+    # the day after, when no value is in force; the day before, the same. With a period that
+    # follows at once, the change is to its value.
+    ends = Schedule(((None, date(2020, 6, 30), 19),))
+    assert ends.next_change(date(2020, 6, 30)) == (date(2020, 7, 1), None)
+    assert ends.next_change(date(2020, 6, 29)) == (date(2020, 7, 1), None)
+    assert ends.next_change(date(2020, 7, 1)) is None
+    cut = Schedule(((None, date(2020, 6, 30), 19), (date(2020, 7, 1), None, 16)))
+    assert cut.next_change(date(2020, 6, 30)) == (date(2020, 7, 1), 16)
+    # a period may end on the last day a date can hold: nothing changes after it
+    assert Schedule(((None, date.max, 19),)).next_change(date(2020, 6, 30)) is None
+
+
 @given(st.lists(st.tuples(st.integers(0, 60), st.integers(0, 3)), min_size=1, max_size=6),
        st.integers(-5, 70), st.booleans(), st.booleans())
 def test_next_change_is_the_first_day_the_value_changes(cuts, offset, open_start, open_end):

@@ -189,6 +189,31 @@ def test_afterpay_maximum_keeps_a_total_at_it_and_drops_one_above():
         False, "the total 2000.01 AUD is above Afterpay's maximum 2000.00 AUD")
 
 
+def test_a_limit_allows_both_of_its_ends_and_nothing_past_them():
+    # Limit.allows on its own (the public check a merchant calls for one limit): Afterpay's AUD
+    # limit is 1.00 - 2,000.00 AUD (Stripe, as above), both ends included.
+    (lim,) = REGISTRY["afterpay"].limits_for("AUD", "AU")
+    assert [lim.allows(Money.of(a, "AUD")) for a in ("0.99", "1.00", "1.01")] == [
+        False, True, True]
+    assert [lim.allows(Money.of(a, "AUD")) for a in ("1999.99", "2000.00", "2000.01")] == [
+        True, True, False]
+
+
+def test_the_reasons_keep_both_ends_and_name_the_bound_a_total_passes():
+    # method_availability reads the same Afterpay limit, 1.00 - 2,000.00 AUD, ends included:
+    # one cent past either end is refused with that end as the reason; each end itself is
+    # available with no reason.
+    def why(amount):
+        found = method_availability(["afterpay"], Money.of(amount, "AUD"), country="AU")[0]
+        return found.available, found.reason
+
+    assert why("0.99") == (False, "the total 0.99 AUD is below Afterpay's minimum 1.00 AUD")
+    assert why("1.00") == (True, None)
+    assert why("2000.00") == (True, None)
+    assert why("2000.01") == (
+        False, "the total 2000.01 AUD is above Afterpay's maximum 2000.00 AUD")
+
+
 def test_konbini_limits_in_yen():
     # Stripe, "Konbini payments": minimum charge 120 JPY, maximum 300,000 JPY (yen have no
     # minor unit, so 119 is the largest total below the minimum).
@@ -380,6 +405,18 @@ def test_a_minimal_entry_parses():
     (lim,) = reg["example_pay"].limits
     # "1 EUR" is kept as 1.00 EUR: one spelling in every output
     assert (str(lim.minimum), str(lim.maximum)) == ("1.00 EUR", "1000.00 EUR")
+
+
+def test_a_limit_may_start_at_zero_and_have_min_equal_to_max():
+    # "zero or more" and "min at or below max" (the messages of the checks): a zero minimum and
+    # a limit of exactly one amount are both valid; one cent below zero is not.
+    reg = parse_payment_methods(method(limits=[{"min": "0.00 EUR", "max": "0.00 EUR",
+                                                "source": "x"}]))
+    (lim,) = reg["example_pay"].limits
+    assert (str(lim.minimum), str(lim.maximum)) == ("0.00 EUR", "0.00 EUR")
+    assert problems_of(method(limits=[{"min": "-0.01 EUR", "source": "x"}])) == [(
+        "methods.example_pay.limits[0].min", "-0.01 EUR is not an amount a shopper can pay: "
+        "it must be zero or more, in whole minor units of EUR (0.01)")]
 
 
 def test_min_above_max_is_refused():

@@ -125,6 +125,22 @@ FEW = (b'<gesmes:Envelope xmlns:gesmes="http://www.gesmes.org/xml/2002-08-01" '
        b"</gesmes:Envelope>")
 
 
+
+
+def _ecb_with(currencies: int) -> bytes:
+    """The ECB file of 2026-10-30 cut to its first ``currencies`` rates (USD first)."""
+    lines = ECB_DAILY.splitlines(keepends=True)
+    rates = [i for i, ln in enumerate(lines) if b"<Cube currency=" in ln]
+    drop = set(rates[currencies:])
+    return b"".join(ln for i, ln in enumerate(lines) if i not in drop)
+
+
+def _ecb_of_size(size: int) -> bytes:
+    """The ECB file padded with trailing whitespace (allowed after an XML document) to
+    ``size`` bytes."""
+    return ECB_DAILY + b" " * (size - len(ECB_DAILY))
+
+
 @pytest.fixture(scope="module")
 def ecb() -> EcbServer:
     routes = {
@@ -134,6 +150,9 @@ def ecb() -> EcbServer:
         "/big.xml": Answer(BIG),
         "/page.html": Answer(b"<html><body>Maintenance</body></html>", content_type="text/html"),
         "/few.xml": Answer(FEW),
+        "/twenty.xml": Answer(_ecb_with(20)), "/nineteen.xml": Answer(_ecb_with(19)),
+        "/256k.xml": Answer(_ecb_of_size(256 * 1024)),
+        "/256k-and-1.xml": Answer(_ecb_of_size(256 * 1024 + 1)),
         "/down": Answer(b"busy", status=503, content_type="text/plain"),
     }
     with EcbServer(routes) as srv:
@@ -160,6 +179,21 @@ def test_fetch_refuses_what_is_not_a_good_ecb_file(ecb, path, timeout, fragment)
     with pytest.raises(RatesError, match=fragment) as e:
         fetch_ecb_daily(ecb.url + path, timeout=timeout, today=date(2026, 11, 2))
     assert e.value.field == "url"
+
+
+def test_fetch_takes_a_file_at_each_of_its_limits(ecb):
+    # "at least 20 currencies including USD" (the ECB publishes about 30); "more than 256 kB"
+    # is refused, so exactly 256 kB is not; a file dated the day after today is taken, two
+    # days after is refused (test_fetch_refuses_a_file_dated_after_today).
+    assert len(fetch_ecb_daily(ecb.url + "/twenty.xml", today=date(2026, 11, 2)).rates) == 21
+    with pytest.raises(RatesError, match="only 19 currencies"):
+        fetch_ecb_daily(ecb.url + "/nineteen.xml", today=date(2026, 11, 2))
+    assert fetch_ecb_daily(ecb.url + "/256k.xml", today=date(2026, 11, 2)).rates["USD"] == (
+        Decimal("1.1172"))
+    with pytest.raises(RatesError, match="more than 256 kB"):
+        fetch_ecb_daily(ecb.url + "/256k-and-1.xml", today=date(2026, 11, 2))
+    assert fetch_ecb_daily(ecb.url + "/daily.xml", today=date(2026, 10, 29)).as_of == date(
+        2026, 10, 30)
 
 
 def test_fetch_refuses_a_file_dated_after_today(ecb):

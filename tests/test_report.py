@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 from conftest import RULES
 
+from pricing import load_rules
 from pricing.cli import main
+from pricing.markets.checks import check_sources
+from pricing.markets.loader import check_rules
 from pricing.markets.report import render_github, run, validate
 from pricing.markets.tomltext import LineIndex, toml_value
 
@@ -123,6 +126,59 @@ def test_warnings_list_unconfirmed_facts_and_stale_sources(tmp_path):
     assert err.getvalue() == "" and " warnings" not in out.getvalue()
 
 
+def test_a_source_is_stale_only_when_checked_more_than_a_year_ago():
+    # "more than a year ago" (the warning's words): on 2026-11-29 a source checked 2025-11-29 is
+    # exactly a year old (365 days, no 29 February between) and fine; 2025-11-28 (366 days) is
+    # stale. A source checked today is fine; tomorrow is "a day still to come".
+    found = []
+
+    def report(file, key, message, **_):
+        found.append((key, message))
+
+    own = {"sources": [f"Example (checked {day})" for day in
+                       ("2025-11-28", "2025-11-29", "2026-11-29", "2026-11-30")]}
+    assert check_sources(report, "markets/xx.toml", own, required=True, today=TODAY)
+    assert found == [
+        (("sources", 0), "checked 2025-11-28, more than a year ago: check the source again and "
+                         "update the date"),
+        (("sources", 3), "checked 2026-11-30, a day still to come (today is 2026-11-29)")]
+
+
+def test_an_unconfirmed_key_must_name_a_key_or_one_its_table_leaves_out(tmp_path):
+    # nz.toml has two [[regimes]] and no fees. regimes[1] is the last regime; regimes[2] is one
+    # past the end. regimes[0].to is left out of a table that exists (the end date is not
+    # known: allowed); a whole top-level key the market does not have (fees) is not.
+    root = small_rules(tmp_path / "rules")
+    edit(root, "markets/nz.toml", 'id = "nz"', 'id = "nz"\nunconfirmed = [{ key = '
+         '"regimes[1].name", why = "x" }, { key = "regimes[2].name", why = "y" }, '
+         '{ key = "regimes[0].to", why = "z" }, { key = "fees", why = "w" }]')
+    checked = check_rules(root, today=TODAY)
+    assert [(p.key, p.message, p.value) for p in checked.problems] == [
+        ("unconfirmed[1].key", "names no key of this market", '"regimes[2].name"'),
+        ("unconfirmed[3].key", "names no key of this market", '"fees"')]
+    assert [(w.key, w.message) for w in checked.warnings] == [
+        ("regimes[1].name", "unconfirmed: x"), ("regimes[0].to", "unconfirmed: z")]
+
+
+def test_values_in_messages_are_cut_only_past_each_limit():
+    # toml_value shows a value in at most `limit` characters (80 by default), strings up to 200
+    # characters, lists and tables up to 10 entries, 4 levels of nesting, integers below
+    # 10^40 in full: at each limit nothing is cut, one past it an ellipsis says so.
+    assert toml_value("x" * 78) == '"' + "x" * 78 + '"'                 # 80 characters
+    assert toml_value("x" * 79) == '"' + "x" * 78 + "…"                 # 81, cut to 80
+    assert toml_value("x" * 200, limit=300) == '"' + "x" * 200 + '"'
+    assert toml_value("x" * 201, limit=300) == '"' + "x" * 200 + '…"'
+    assert toml_value(list(range(10))) == "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]"
+    assert toml_value(list(range(11))) == "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, …]"
+    ten = {f"k{i}": i for i in range(10)}
+    assert toml_value(ten, limit=200).endswith("k9 = 9 }")
+    assert toml_value({**ten, "k10": 10}, limit=200).endswith("k9 = 9, … }")
+    assert toml_value([[[[1]]]]) == "[[[[1]]]]"
+    assert toml_value([[[[[1]]]]]) == "[[[[[…]]]]]"
+    assert toml_value(10**40 - 1) == "9" * 40
+    assert toml_value(10**40) == "an integer of about 40 digits"
+
+
 def _first_source(path: Path) -> str:
     import tomllib
 
@@ -206,6 +262,24 @@ def test_line_index_of_arrays_of_tables_and_strings():
     assert index.line_of(("regimes", 1, "flat", "list", 3)) == 10
     assert index.line_of(("regimes", 1, "flat", "list", 2, "k")) == 10
     assert index.line_of(()) is None
+
+
+def test_line_index_reads_a_quote_escaped_at_the_start_of_a_line():
+    # In a multi-line string, a line that starts with \""" holds an escaped quote and two
+    # more quotes: the string does not end there, but on the next line.
+    text = 'a = """\n\\""" is inside\n"""\nb = 1\n'
+    index = LineIndex(text)
+    assert index.line_of(("b",)) == 4
+
+
+def test_upcoming_regimes_start_after_the_day():
+    # NZ's low-value regime is in force from 2019-12-01: upcoming the day before, in force
+    # (and no longer upcoming) on that day.
+    nz = load_rules(RULES).market("nz")
+    before, on = (nz.summary(on=d) for d in (date(2019, 11, 30), date(2019, 12, 1)))
+    assert [r["id"] for r in before["upcoming_regimes"]] == ["low-value"]
+    assert [r["id"] for r in on["upcoming_regimes"]] == []
+    assert [r["id"] for r in on["regimes"]] == ["low-value", "import"]
 
 
 @pytest.mark.parametrize(("value", "written"), [

@@ -260,3 +260,38 @@ def test_a_served_token_verifies_with_plain_pyjwt(tmp_path):
         assert before <= claims["iat"] <= int(time.time()) and claims["exp"] == claims["iat"] + 900
         v = c.post("/v1/quotes/verify", json={"token": token, "cart": cart()}).json()
         assert v["status"] == "valid" and v["cart_matches"] is True and v["reason"] is None
+
+
+def test_a_key_of_exactly_32_bytes_is_long_enough():
+    # "at least 32 random bytes": 32 is enough, 31 is not.
+    QuoteSigner.from_secrets("k" * 32)
+    with pytest.raises(WeakKeyError, match="is 31 bytes"):
+        QuoteSigner.from_secrets("k" * 31)
+
+
+@pytest.mark.parametrize(("name", "lo", "hi", "below", "above"), [
+    # Each setting's range as its error states it ("allowed: LO to HI"), both ends allowed.
+    ("PRICING_MAX_BODY_BYTES", "1024", "67108864", "1023", "67108865"),  # 1 KiB to 64 MiB
+    ("PRICING_QUOTE_CACHE", "0", "1000000", "-1", "1000001"),
+    ("PRICING_BODY_TIMEOUT", "0.1", "3600", "0.09", "3600.01"),
+])
+def test_a_setting_takes_both_ends_of_its_range(name, lo, hi, below, above):
+    from pricing.api.app import _settings
+
+    for ok in (lo, hi):
+        _settings({name: ok})
+    for past in (below, above):
+        with pytest.raises(ValueError, match=f"out of range; allowed: {lo} to {hi}"):
+            _settings({name: past})
+
+
+def test_one_worker_needs_no_shared_key(capsys):
+    # Only several workers need PRICING_QUOTE_KEY; one worker goes on to read its settings
+    # (here an out-of-range one, so that nothing is started).
+    from pricing.service import serve
+
+    bad = {"PRICING_MAX_BODY_BYTES": "1023"}
+    assert serve(rules="rules", workers=1, environ=bad) == 2
+    assert "error: PRICING_MAX_BODY_BYTES='1023' is out of range" in capsys.readouterr().err
+    assert serve(rules="rules", workers=2, environ=bad) == 1
+    assert "needs PRICING_QUOTE_KEY" in capsys.readouterr().err

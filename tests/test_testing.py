@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument, NoSuchExample
 from market_rates import with_round_rates, write_rates_csv
 
-from pricing import Engine, MissingExtraError, Quote, RestrictedItemError, load_rules
+from pricing import Engine, MissingExtraError, Money, Quote, RestrictedItemError, load_rules
 from pricing.fx import bundled_rates
 from pricing.money import precision
 from pricing.testing import (
@@ -82,6 +82,29 @@ def test_money_respects_bounds_and_minor_units(data: st.DataObject) -> None:
 def test_money_refuses_an_empty_range() -> None:
     with pytest.raises(InvalidArgument, match="no JPY amount"):
         money("JPY", min_value="0.2", max_value="0.8")
+
+
+def test_money_of_a_range_holding_one_amount() -> None:
+    # [1.00, 1.00] holds exactly one euro amount; [0.2, 1] holds one yen amount, 1 (bounds are
+    # rounded inward to the minor unit).
+    assert find(money("EUR", min_value="1.00", max_value="1.00"), lambda m: True) == Money.of(
+        "1.00", "EUR")
+    assert find(money("JPY", min_value="0.2", max_value="1"), lambda m: True) == Money.of(
+        "1", "JPY")
+
+
+def test_carts_of_exactly_n_lines_of_one_unit(engine: Engine) -> None:
+    # min_items == max_items and max_quantity 1 are the tightest bounds allowed ("need 1 <=
+    # min_items <= max_items", "max_quantity must be at least 1"): every cart has two lines of
+    # one unit each, and items() alone one unit.
+    market = engine.rules.market("de")
+    cart = find(carts(market, min_items=2, max_items=2, max_quantity=1), lambda c: True)
+    assert [line["quantity"] for line in cart] == [1, 1]
+    assert find(items(market, max_quantity=1), lambda i: True)["quantity"] == 1
+    with pytest.raises(InvalidArgument, match="max_quantity must be at least 1"):
+        find(items(market, max_quantity=0), lambda i: True)
+    with pytest.raises(InvalidArgument, match="need 1 <= min_items <= max_items"):
+        find(carts(market, min_items=3, max_items=2), lambda c: True)
 
 
 # -- every strategy makes requests the engine accepts ----------------------------------------

@@ -25,7 +25,16 @@ from pathlib import Path
 import pytest
 from conftest import EASY_RATES, QUOTE_DAY, RULES, engine_for, item, market_head
 
-from pricing import Engine, QuoteRequest, RateTable, RequestError, ShippingError, load_rules
+from pricing import (
+    Engine,
+    Money,
+    QuoteRequest,
+    RateTable,
+    RequestError,
+    ShippingError,
+    load_rules,
+)
+from pricing.bulk import BulkPricer, CatalogItem
 
 #: Fixed local prices added to the bundled market files (SKU -> price), named by the value
 #: they give the threshold test.
@@ -596,3 +605,46 @@ def test_price_lists_are_taken_as_they_are(limits):
     q = quote(limits, "DE", [item("NET-150.00", "1.00")])
     assert q.lines[0].unit_price.amount == D("178.50")
     assert q.date == date(2026, 11, 23)
+
+
+# -- the bulk path (feeds, /v1/prices) on the same limits ---------------------------------------
+
+@pytest.mark.parametrize(("market", "sku", "hs_code", "regime"), [
+    # The worked examples above, one unit each with shipping excluded (a landed unit price):
+    # EU IOSS "not exceeding EUR 150", the value net of 19 % VAT.
+    ("de", "NET-149.99", "610910", "ioss"), ("de", "NET-150.00", "610910", "ioss"),
+    ("de", "NET-150.01", "610910", "import"),
+    # UK GBP 135 and AU AUD 1,000, both inclusive.
+    ("gb", "NET-135.00", None, "low-value"), ("gb", "NET-135.01", None, "import"),
+    ("au", "NET-1000.00", None, "low-value"), ("au", "NET-1000.01", None, "import"),
+    # NO VOEC "less than NOK 3,000" per item: exactly 3,000 is an import.
+    ("no", "NET-2999.99", None, "voec"), ("no", "NET-3000.00", None, "import"),
+])
+def test_the_bulk_path_takes_the_same_side_of_each_limit(limits, market, sku, hs_code, regime):
+    pricer = BulkPricer(limits, market, on=QUOTE_DAY, ship_from="CN")
+    [row] = pricer.price_many([CatalogItem(sku, Money.of("1.00", "EUR"), hs_code=hs_code,
+                                           origin="CN")])
+    assert row.error is None and row.regime == regime
+
+
+@pytest.mark.parametrize(("price", "vat"), [
+    # The goods alone, no shipping: VAT inside the price, 66.65 x 0.081/1.081 = 4.9941 -> 4.99
+    # and 66.70 x 0.081/1.081 = 4.9979 -> 5.00 ("CHF 5 or less": not collected);
+    # 66.80 x 0.081/1.081 = 5.0054 -> 5.01, collected.
+    ("66.65", "0.00"), ("66.70", "0.00"), ("66.80", "5.01")])
+def test_the_bulk_path_waives_vat_of_5_chf_or_less(engine, price, vat):
+    [row] = BulkPricer(engine, "ch", on=QUOTE_DAY).price_many(
+        [CatalogItem("MUG", Money.of(price, "CHF"))])
+    assert (row.unit_price, row.duty, row.tax, row.included_tax) == (
+        D(price), D("0.00"), D("0.00"), D(vat))
+
+
+@pytest.mark.parametrize(("price", "duty"), [
+    # 2023-11-23, 5 % duty on the value net of 7.7 % VAT, no shipping:
+    # 107.55 / 1.077 x 0.05 = 4.9930 -> 4.99 and 107.70 / 1.077 x 0.05 = 5.00 exactly ("CHF 5
+    # or less": not collected); 107.85 / 1.077 x 0.05 = 5.0070 -> 5.01, collected.
+    ("107.55", "0.00"), ("107.70", "0.00"), ("107.85", "5.01")])
+def test_the_bulk_path_waives_duty_of_5_chf_or_less(engine, price, duty):
+    [row] = BulkPricer(engine, "ch", on=date(2023, 11, 23)).price_many(
+        [CatalogItem("LAMP", Money.of(price, "CHF"))])
+    assert (row.unit_price, row.duty) == (D(price), D(duty))
