@@ -309,6 +309,8 @@ def split(total: Decimal, weights: Sequence[Decimal | int], unit: Decimal, *,
             raise ValueError("allocation weights must not be negative")
         ratios.append(w.as_integer_ratio())
     exponent = unit.as_tuple().exponent
+    if unit != _TENS.get(exponent):  # type: ignore[call-overload]
+        raise ValueError(f"split needs a currency's minor unit (a power of ten), not {unit}")
     count = total.scaleb(-exponent)  # type: ignore[operator]
     if count != count.to_integral_value():
         raise InvalidAmountError("allocate needs a total rounded to the currency's minor unit",
@@ -333,9 +335,8 @@ def split(total: Decimal, weights: Sequence[Decimal | int], unit: Decimal, *,
         # The largest remainders get one more unit each; ties go to the earlier part.
         for i in sorted(range(len(ints)), key=lambda i: -remainders[i])[:left]:
             floors[i] += 1
-    if unit == _TENS.get(exponent):  # a power of ten: the part is its count, scaled
-        return tuple([Decimal(sign * f).scaleb(exponent) for f in floors])  # type: ignore[arg-type]
-    return tuple((Decimal(sign * f) * unit).quantize(unit) for f in floors)
+    # A part is its count of units, scaled to the unit's exponent.
+    return tuple([Decimal(sign * f).scaleb(exponent) for f in floors])  # type: ignore[arg-type]
 
 
 #: 10 ** e by exponent e, for the units of currencies (-4 to 0).

@@ -439,3 +439,11 @@ def test_split_gives_the_long_ways_parts(units, unit, weights):
         assert [str(p) for p in parts] == [str(p) for p in _reference_split(total, weights,
                                                                             unit)]
         assert sum(parts) == total
+
+
+@pytest.mark.parametrize("unit", [Decimal("0.05"), Decimal("0.10"), Decimal("10")])
+def test_split_takes_a_minor_unit_only(unit):
+    # Parts are counted in units of 10^exponent: a cash step of 0.05 (or 0.10, written with
+    # the cent's exponent) would be read as cents, so it is refused rather than misread.
+    with pytest.raises(ValueError, match="power of ten"):
+        split(Decimal("1.00"), [1, 1], unit)
