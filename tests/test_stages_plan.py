@@ -108,6 +108,12 @@ areas = [
   { postcodes = ["111"], base = "89.00 SEK" },
 ]
 
+[shipping.pickup]
+name = "Pickup point"
+days = [3, 5]
+base = "39.00 SEK"
+regions = ["SE-BD"]
+
 # In force 2026-01-01 to 2027-06-30 (both inclusive); its per-item amount in euros.
 [[fees]]
 id = "handling"
@@ -122,7 +128,8 @@ hs = ["9302", "9303"]
 categories = ["weapons"]
 reason = "firearms need a licence"
 """
-# Denmark priced in SEK: one courier for the Capital Region (DK-84) only, no markup or adjustment.
+# Denmark priced in SEK: one courier for the Capital Region (DK-84) and Zealand (DK-85)
+# only; no markup or adjustment.
 PZ = market_head("pz", "DK", "SEK") + """
 [[tax.components]]
 name = "VAT"
@@ -132,7 +139,7 @@ rate = "0.25"
 name = "Courier"
 days = [1, 2]
 base = "99.00 SEK"
-regions = ["DK-84"]
+regions = ["DK-85", "DK-84"]
 """
 # Duty and tax only: no shipping methods.
 PN = market_head("pn", "IS", "SEK") + '\n[[tax.components]]\nname = "VAT"\nrate = "0.25"\n'
@@ -295,7 +302,7 @@ def test_a_method_that_does_not_ship_to_the_region_is_refused_naming_those_that_
         plan.method("post", region="SE-BD")
     err = e.value
     assert err.message == "shipping method 'post' of market 'pt' does not ship to SE-BD"
-    assert (err.field, err.value, err.expected) == ("shipping_method", "post", "courier")
+    assert (err.field, err.value, err.expected) == ("shipping_method", "post", "courier, pickup")
 
 
 def test_an_unknown_method_is_refused_with_a_suggestion(shop):
@@ -304,17 +311,18 @@ def test_an_unknown_method_is_refused_with_a_suggestion(shop):
     err = e.value
     assert err.message == "market 'pt' has no shipping method 'curier'"
     assert (err.field, err.value, err.expected, err.suggestion) == (
-        "shipping_method", "curier", "post, courier", "courier")
+        "shipping_method", "curier", "post, courier, pickup", "courier")
 
 
 def test_no_method_for_the_region_asks_for_one(shop):
     plan = shop.plan("pz", QUOTE_DAY)
     with pytest.raises(ShippingError) as e:
-        plan.method(None, region="DK-85")
+        plan.method(None, region="DK-83")  # Southern Denmark
     err = e.value
-    assert err.message == ("no shipping method of market 'pz' ships to DK-85; give "
+    assert err.message == ("no shipping method of market 'pz' ships to DK-83; give "
                            "destination.region")
-    assert (err.field, err.value, err.expected) == ("destination.region", "DK-85", "DK-84")
+    # the regions some method ships to, sorted
+    assert (err.field, err.value, err.expected) == ("destination.region", "DK-83", "DK-84, DK-85")
     with pytest.raises(ShippingError) as e:
         plan.method(None)
     assert e.value.message == ("no shipping method of market 'pz' ships to a destination "
@@ -345,6 +353,12 @@ def test_the_quote_locale_and_the_chain_tried(shop, requested, found):
     plan = fresh(shop, "pt")
     assert plan.locale_for(requested) == found
     assert plan.locale_for(requested) == found  # from the memo
+
+
+def test_each_requested_locale_is_negotiated_on_its_own(shop):
+    plan = fresh(shop, "pt")
+    assert plan.locale_for(None)[0] == "de"  # nothing asked: the default
+    assert plan.locale_for("en_GB")[0] == "en"  # not the answer memoized for None
 
 
 def test_labels_fall_back_to_the_markets_default_language(shop):
@@ -429,7 +443,9 @@ def test_the_currencies_the_rules_state_amounts_in(shop):
 
 
 def test_the_plan_of_a_day_is_the_interval_that_starts_on_or_before_it(shop):
-    plans = compile_market(shop.rules.markets["pt"], shop=shop.rules.shop, rates=EASY_RATES)
+    market = shop.rules.markets["pt"]
+    plans = compile_market(market, shop=shop.rules.shop, rates=EASY_RATES)
+    assert plans.market is market
     assert plans.starts == (date(2026, 1, 1), date(2027, 7, 1), date(2030, 1, 1))
     assert len(plans.plans) == 4  # before, and from each change day
     assert [len(plans.at(d).fees) for d in (
