@@ -123,6 +123,17 @@ minimum = "5.00 SEK"
 from = 2026-01-01
 to = 2027-06-30
 
+[[fees]]
+id = "service"
+name = "Service"
+rate = "0.02"
+maximum = "20.00 EUR"
+
+[[fees]]
+id = "clearance"
+name = "Clearance"
+amount = "2.50 EUR"
+
 [[restrictions]]
 hs = ["9302", "9303"]
 categories = ["weapons"]
@@ -448,21 +459,38 @@ def test_the_plan_of_a_day_is_the_interval_that_starts_on_or_before_it(shop):
     assert plans.market is market
     assert plans.starts == (date(2026, 1, 1), date(2027, 7, 1), date(2030, 1, 1))
     assert len(plans.plans) == 4  # before, and from each change day
-    assert [len(plans.at(d).fees) for d in (
-        date(2025, 12, 31), date(2026, 1, 1), date(2027, 6, 30), date(2027, 7, 1))] == [0, 1, 1, 0]
     assert plans.at(date(2029, 12, 31)).components(None)[1].rate_for(None) is None
     assert plans.at(date(2030, 1, 1)).components(None)[1].rate_for(None) == D("0.10")
     assert plans.unpriceable is None
 
 
-def test_a_fee_in_force_with_its_amounts_in_the_market_currency(shop):
-    (fee,) = shop.plan("pt", QUOTE_DAY).fees
-    assert (fee.index, fee.fee.id) == (0, "handling")
-    assert fee.rule.endswith("#fees[0]")
+def test_fees_in_force_with_their_amounts_in_the_market_currency(shop):
+    # Compiled here: a plan compiled by another test's fixture would hide a mutant of _fee.
+    handling, service, clearance = fresh(shop, "pt").fees
+    assert [(f.index, f.fee.id) for f in (handling, service, clearance)] == [
+        (0, "handling"), (1, "service"), (2, "clearance")]
+    assert [f.rule.split("#")[1] for f in (handling, service, clearance)] == [
+        "fees[0]", "fees[1]", "fees[2]"]
     # 1.00 EUR x 11.00 = 11.00 SEK per item, exact; the minimum is already in SEK
-    assert (fee.per_item_src, fee.per_item) == (Money.of("1.00", "EUR"), D("11.00"))
-    assert fee.minimum == D("5.00")
-    assert (fee.amount_src, fee.amount, fee.rate, fee.maximum) == (None, None, None, None)
+    assert (handling.per_item_src, handling.per_item) == (Money.of("1.00", "EUR"), D("11.00"))
+    assert handling.minimum == D("5.00")
+    assert (handling.amount_src, handling.amount, handling.rate, handling.maximum) == (
+        None, None, None, None)
+    # 2 % of the goods, at most 20.00 EUR x 11.00 = 220.00 SEK
+    assert (service.rate, service.maximum) == (D("0.02"), D("220.00"))
+    assert (service.amount, service.per_item, service.minimum) == (None, None, None)
+    # 2.50 EUR x 11.00 = 27.50 SEK per consignment
+    assert (clearance.amount_src, clearance.amount) == (Money.of("2.50", "EUR"), D("27.50"))
+    assert (clearance.per_item_src, clearance.per_item, clearance.rate) == (None, None, None)
+
+
+def test_a_fee_is_in_force_only_between_its_dates(shop):
+    # The handling fee runs 2026-01-01 to 2027-06-30; the other two are undated.
+    plans = compile_market(shop.rules.markets["pt"], shop=shop.rules.shop, rates=EASY_RATES)
+    assert [[f.fee.id for f in plans.at(d).fees] for d in (
+        date(2025, 12, 31), date(2026, 1, 1), date(2027, 6, 30), date(2027, 7, 1))] == [
+        ["service", "clearance"], ["handling", "service", "clearance"],
+        ["handling", "service", "clearance"], ["service", "clearance"]]
 
 
 def test_a_market_its_rates_cannot_price_raises_the_rate_error(shop):
