@@ -433,3 +433,46 @@ def test_flat_duty_per_tariff_category(duty):
     # one category: the singular
     q = quote(duty, "AD", [item("BEEF", "10.00", hs_code="020130")], ship_from="US")
     assert duty_charges(q)[0][4] == "3.00 EUR x 1 tariff category (0201)"
+
+
+def test_vat_inside_prices_sums_goods_and_shipping_of_every_line(engine):
+    # Germany (rules/zones/eu.toml, the shop ships from DE: domestic), VAT 19 % inside
+    # displayed prices, rounded per line half-up. Prices end in .99 (ending "up"):
+    # A 20.00 -> 20.99 x 2 = 41.98, B 10.00 -> 10.99. Weight 2 x 0.2 + 0.6 = 1.0 kg: the band
+    # up to 2 kg, 7.90 EUR (goods 52.97 < 80.00, not free), split by weight: A 0.4 / 1.0 x
+    # 7.90 = 3.16, B 4.74. Shipping is taxed at the standard rate, so goods and shipping of
+    # both lines fall in one 19 % group. VAT inside each line, on its net value:
+    #   A (41.98 + 3.16) x 0.19 / 1.19 = 7.2072... -> 7.21
+    #   B (10.99 + 4.74) x 0.19 / 1.19 = 2.5115... -> 2.51           charge 9.72
+    # base = 41.98 + 3.16 + 10.99 + 4.74 = 60.87: goods 52.97, shipping 7.90.
+    quote = engine.quote({
+        "destination": {"country": "DE"}, "date": QUOTE_DAY.isoformat(), "items": [
+            {"sku": "A", "quantity": 2, "price": {"amount": "20.00", "currency": "EUR"},
+             "hs_code": "610910", "weight": {"value": "0.2"}},
+            {"sku": "B", "quantity": 1, "price": {"amount": "10.00", "currency": "EUR"},
+             "hs_code": "610910", "weight": {"value": "0.6"}}]})
+    assert [ln.included_tax.amount for ln in quote.lines] == [D("7.21"), D("2.51")]
+    [vat] = [c for c in quote.charges if c.kind == "tax"]
+    assert vat.included and vat.rate == D("0.19")
+    assert vat.amount == Money(D("9.72"), "EUR") and vat.base == Money(D("60.87"), "EUR")
+    assert vat.base_parts == (("goods", Money(D("52.97"), "EUR")),
+                              ("shipping", Money(D("7.90"), "EUR")))
+
+
+def test_duty_on_an_fob_value_has_no_base_parts(engine):
+    # Australia (rules/markets/au.toml): FOB valuation, GST 10 % inside prices, duty 5 %,
+    # prices ending in .95 (up). 1200.00 AUD -> 1200.95. Net of GST: 1200.95 / 1.1 =
+    # 1091.7727... > AUD 1,000 (the low-value limit), so the goods are imported: duty on the
+    # FOB value, 1091.77 x 0.05 = 54.5886... -> 54.59; GST on that duty 54.59 x 0.10 = 5.459
+    # -> 5.46. An FOB value is the goods alone: the duty base has no parts to show (a CIF
+    # market lists goods, freight and insurance).
+    quote = engine.quote({
+        "destination": {"country": "AU"}, "date": QUOTE_DAY.isoformat(), "items": [
+            {"sku": "A", "quantity": 1, "price": {"amount": "1200.00", "currency": "AUD"},
+             "hs_code": "610910", "origin": "PT"}]})
+    [duty] = [c for c in quote.charges if c.kind == "duty"]
+    assert duty.amount == Money(D("54.59"), "AUD") and duty.base == Money(D("1091.77"), "AUD")
+    assert duty.base_parts == ()
+    on_duty = [c for c in quote.charges if c.kind == "tax" and not c.included]
+    assert [(c.amount.amount, c.base_parts) for c in on_duty] == [
+        (D("5.46"), (("duty", Money(D("54.59"), "AUD")),))]
