@@ -7,6 +7,7 @@ import io
 import json
 import re
 import shutil
+import tomllib
 from datetime import date
 from pathlib import Path
 
@@ -270,6 +271,25 @@ def test_line_index_reads_a_quote_escaped_at_the_start_of_a_line():
     text = 'a = """\n\\""" is inside\n"""\nb = 1\n'
     index = LineIndex(text)
     assert index.line_of(("b",)) == 4
+
+
+@pytest.mark.parametrize("text", [
+    # A backslash in column 0 escapes the quote in column 1: the string goes on, and the
+    # `rate = 1` on its next line is text, not a key (the real key is on line 5).
+    'note = """\n\\"""\nrate = 1\n"""\nrate = "0.19"\n',
+    # The same one column later (a space first).
+    'note = """\n \\"""\nrate = 1\n"""\nrate = "0.19"\n',
+    # Backslashes in columns 0 and 1 are one escaped backslash: the quotes in columns 2-4
+    # end the string, and the key is on the next line.
+    'note = """\n\\\\"""\nrate = "0.19"\n',
+])
+def test_line_index_counts_backslashes_from_column_0(text: str) -> None:
+    # TOML 1.0, multi-line basic strings: "any Unicode character may be used except those
+    # that must be escaped"; \" is an escaped quote, \\ an escaped backslash. tomllib says
+    # which lines are keys; the key's line is where `rate = "0.19"` is written.
+    assert tomllib.loads(text)["rate"] == "0.19"
+    written = text.splitlines().index('rate = "0.19"') + 1
+    assert LineIndex(text).line_of(("rate",)) == written
 
 
 def test_upcoming_regimes_start_after_the_day():
