@@ -16,6 +16,7 @@ from conftest import RULES
 
 from pricing import load_rules
 from pricing.cli import main
+from pricing.errors import clip
 from pricing.markets.checks import check_sources
 from pricing.markets.loader import check_rules
 from pricing.markets.report import render_github, run, validate
@@ -159,6 +160,16 @@ def test_an_unconfirmed_key_must_name_a_key_or_one_its_table_leaves_out(tmp_path
         ("unconfirmed[3].key", "names no key of this market", '"fees"')]
     assert [(w.key, w.message) for w in checked.warnings] == [
         ("regimes[1].name", "unconfirmed: x"), ("regimes[0].to", "unconfirmed: z")]
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (999_999_999, "999999999"),             # 9 characters: whole
+    (9_999_999_999, "9999999999"),          # 10, the limit: whole
+    (99_999_999_999, "999999999…"),         # 11: cut to 9 and the ellipsis
+])
+def test_clip_cuts_a_value_only_past_its_limit(value: int, shown: str) -> None:
+    # clip quotes repr(value) "cut to about limit characters": one that fits is shown whole.
+    assert clip(value, 10) == shown
 
 
 def test_values_in_messages_are_cut_only_past_each_limit():
