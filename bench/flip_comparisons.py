@@ -74,6 +74,7 @@ TESTS_FOR = (
     ("pricing/scaffold.py", ("tests/test_scaffold.py",)),
     ("pricing/codes.py", ("tests/test_codes.py", *LOADER_TESTS)),
     ("pricing/payments.py", ("tests/test_payments.py",)),
+    ("pricing/plainrequest.py", ("tests/test_plainrequest.py", *SERVICE_TESTS)),
     ("pricing/ratesources.py", ("tests/test_ratesources.py", "tests/test_rateupdate.py",
                                 "tests/test_fx.py")),
     ("pricing/rateupdate.py", ("tests/test_rateupdate.py", "tests/test_fx.py")),

@@ -233,6 +233,22 @@ def test_unit_columns_equal_unit_amount(factor, ending, rounding, currency, unit
             assert minor * unit == expected
 
 
+@pytest.mark.parametrize(("rounding", "expected"), [
+    # Cents times 0.25: 9 -> 2.25, 10 -> 2.5, 11 -> 2.75, 14 -> 3.5 (cents). Half-even takes
+    # a tie to the even neighbour (2.5 -> 2, 3.5 -> 4), half-up away from zero (2.5 -> 3,
+    # 3.5 -> 4); off a tie both take the nearer one (2.25 -> 2, 2.75 -> 3).
+    (Rounding.HALF_EVEN, [2, 2, 3, 4]),
+    (Rounding.HALF_UP, [2, 3, 3, 4]),
+])
+def test_unit_columns_round_ties_by_the_mode(rounding: Rounding, expected: list[int]) -> None:
+    plan = _stub_plan(Decimal("0.25"), Decimal("0.01"), None, rounding.decimal_mode)
+    minors = [9, 10, 11, 14]
+    column = _unit_column(plan, "EUR")
+    assert column(minors) == expected          # the whole column at once
+    assert [column([m])[0] for m in minors] == expected   # one row at a time
+    assert column([0, *minors]) == [0, *expected]         # a zero sends it row by row
+
+
 def test_minor_ints_read_prices_as_written() -> None:
     # "19.9" and "19.90" are both 1990 cents; more decimals than the currency has: None.
     assert _minor_ints(["19.90", "0.05", "1234.00"], "EUR") == [1990, 5, 123400]

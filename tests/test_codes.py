@@ -57,6 +57,19 @@ def test_long_lists_are_cut_with_a_count():
     assert f"and {n - 60} more" in info.value.message
 
 
+@pytest.mark.parametrize(("cap", "more"), [(57, " and 1 more"), (58, ""), (59, "")])
+def test_a_list_as_long_as_the_cap_is_listed_whole(monkeypatch, cap: int, more: str) -> None:
+    # No country has exactly 60 regions (the cap), so the cap is moved to Algeria's 58: one
+    # below it one code is left out and counted, at it and above all 58 are listed.
+    codes = sorted(s.code for s in pycountry.subdivisions.get(country_code="DZ"))
+    assert len(codes) == 58
+    monkeypatch.setattr("pricing.codes._MAX_LISTED", cap)
+    with pytest.raises(InvalidCodeError) as info:
+        normalize_region("XX", country="DZ")
+    shown = ", ".join(codes[:cap])
+    assert f"regions of DZ: {shown}{more} (the part after" in info.value.message
+
+
 def test_without_country_a_full_code_is_needed():
     with pytest.raises(InvalidCodeError) as info:
         normalize_region("CA")

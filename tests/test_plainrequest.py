@@ -218,3 +218,62 @@ def test_bodies_orjson_refuses_go_to_pydantic(body: bytes) -> None:
     with pytest.raises(orjson.JSONDecodeError):
         orjson.loads(body)
     assert _plain_body(body) is None
+
+
+def _set(path: tuple[Any, ...], value: Any) -> dict[str, Any]:
+    """BASE with the value at ``path`` replaced (a copy)."""
+    data = copy.deepcopy(BASE)
+    at = data
+    for key in path[:-1]:
+        at = at[key]
+    at[path[-1]] = value
+    return data
+
+
+_ONE_ITEM = BASE["items"][1]
+#: Each length or count limit of the model (its Field bounds, the request schema's documented
+#: minLength/maxLength/minimum/maximum), one below, at and one above. At the limit the model
+#: accepts, so the fast way must read it (a reader stricter than the model would only be
+#: slower, but these are requests checkouts send); one above, the model refuses, so the fast
+#: way must leave it to the model (a reader laxer than the model would quote a bad request).
+#: The region is "California" padded with spaces: the name matches after spaces collapse
+#: (normalize_region), so only the length decides.
+LIMITS = [
+    (("items", 0, "sku"), "S", True),                       # min_length=1
+    (("items", 0, "sku"), "x" * 127, True),
+    (("items", 0, "sku"), "x" * 128, True),                 # max_length=128
+    (("items", 0, "sku"), "x" * 129, False),
+    (("items", 0, "quantity"), 1, True),                    # ge=1
+    (("items", 0, "quantity"), 99_999, True),
+    (("items", 0, "quantity"), 100_000, True),              # le=MAX_QUANTITY
+    (("items", 0, "quantity"), 100_001, False),
+    (("items", 0, "title"), "t" * 499, True),
+    (("items", 0, "title"), "t" * 500, True),               # max_length=500
+    (("items", 0, "title"), "t" * 501, False),
+    (("destination", "region"), "California".ljust(99), True),
+    (("destination", "region"), "California".ljust(100), True),   # max_length=100
+    (("destination", "region"), "California".ljust(101), False),
+    (("items",), [_ONE_ITEM], True),                        # min_length=1
+    (("items",), [_ONE_ITEM] * 999, True),
+    (("items",), [_ONE_ITEM] * 1000, True),                 # max_length=MAX_ITEMS
+    (("items",), [_ONE_ITEM] * 1001, False),
+]
+
+
+def _limit_id(path: tuple[Any, ...], value: Any) -> str:
+    size = len(value) if isinstance(value, str | list) else value
+    return f"{'.'.join(map(str, path))}-{size}"
+
+
+@pytest.mark.parametrize(("path", "value", "plain"), LIMITS,
+                         ids=[_limit_id(p, v) for p, v, _ in LIMITS])
+def test_the_models_limits_hold_on_the_fast_way(path: tuple[Any, ...], value: Any,
+                                                plain: bool) -> None:
+    data = _set(path, value)
+    found = model_path(data)
+    if plain:
+        assert not isinstance(found, Exception), found
+        assert read_plain(data) == found
+    else:
+        assert isinstance(found, Exception)
+        assert read_plain(data) is None

@@ -7,6 +7,7 @@ import io
 import json
 import re
 import shutil
+import tomllib
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from conftest import RULES
 
 from pricing import load_rules
 from pricing.cli import main
+from pricing.errors import clip
 from pricing.markets.checks import check_sources
 from pricing.markets.loader import check_rules
 from pricing.markets.report import render_github, run, validate
@@ -160,6 +162,16 @@ def test_an_unconfirmed_key_must_name_a_key_or_one_its_table_leaves_out(tmp_path
         ("regimes[1].name", "unconfirmed: x"), ("regimes[0].to", "unconfirmed: z")]
 
 
+@pytest.mark.parametrize(("value", "shown"), [
+    (999_999_999, "999999999"),             # 9 characters: whole
+    (9_999_999_999, "9999999999"),          # 10, the limit: whole
+    (99_999_999_999, "999999999…"),         # 11: cut to 9 and the ellipsis
+])
+def test_clip_cuts_a_value_only_past_its_limit(value: int, shown: str) -> None:
+    # clip quotes repr(value) "cut to about limit characters": one that fits is shown whole.
+    assert clip(value, 10) == shown
+
+
 def test_values_in_messages_are_cut_only_past_each_limit():
     # toml_value shows a value in at most `limit` characters (80 by default), strings up to 200
     # characters, lists and tables up to 10 entries, 4 levels of nesting, integers below
@@ -270,6 +282,25 @@ def test_line_index_reads_a_quote_escaped_at_the_start_of_a_line():
     text = 'a = """\n\\""" is inside\n"""\nb = 1\n'
     index = LineIndex(text)
     assert index.line_of(("b",)) == 4
+
+
+@pytest.mark.parametrize("text", [
+    # A backslash in column 0 escapes the quote in column 1: the string goes on, and the
+    # `rate = 1` on its next line is text, not a key (the real key is on line 5).
+    'note = """\n\\"""\nrate = 1\n"""\nrate = "0.19"\n',
+    # The same one column later (a space first).
+    'note = """\n \\"""\nrate = 1\n"""\nrate = "0.19"\n',
+    # Backslashes in columns 0 and 1 are one escaped backslash: the quotes in columns 2-4
+    # end the string, and the key is on the next line.
+    'note = """\n\\\\"""\nrate = "0.19"\n',
+])
+def test_line_index_counts_backslashes_from_column_0(text: str) -> None:
+    # TOML 1.0, multi-line basic strings: "any Unicode character may be used except those
+    # that must be escaped"; \" is an escaped quote, \\ an escaped backslash. tomllib says
+    # which lines are keys; the key's line is where `rate = "0.19"` is written.
+    assert tomllib.loads(text)["rate"] == "0.19"
+    written = text.splitlines().index('rate = "0.19"') + 1
+    assert LineIndex(text).line_of(("rate",)) == written
 
 
 def test_upcoming_regimes_start_after_the_day():
