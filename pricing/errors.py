@@ -72,6 +72,10 @@ CLIP = 60
 def clip(value: object, limit: int = CLIP) -> str:
     """``repr(value)``, cut to about ``limit`` characters, for quoting a value in a message.
 
+    A string of more than ``limit`` characters also says how long it was (the reader of a 422
+    wants to know a 900 KB value was sent); any other repr longer than ``limit``, a string of
+    at most ``limit`` characters included, is only cut, with "…".
+
     >>> clip("EUX")
     "'EUX'"
     >>> clip("9" * 100, 10)

@@ -320,3 +320,14 @@ def test_upcoming_regimes_start_after_the_day():
 ])
 def test_values_are_shown_as_written_in_toml(value, written):
     assert toml_value(value) == written
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    # clip's docstring: a string of more than `limit` characters says how long it was; one of
+    # at most `limit` is a repr like any other, cut with "…" once it does not fit.
+    ("x" * 8, "'xxxxxxxx'"),                        # repr of 10 characters: whole
+    ("x" * 10, "'xxxxxxxx…"),                       # 10 characters, repr of 12: cut only
+    ("x" * 11, "'xxxxxxxxx…' (11 characters)"),     # 11 > 10: cut, with its length
+])
+def test_clip_says_how_long_a_string_was_only_past_the_limit(value: str, shown: str) -> None:
+    assert clip(value, 10) == shown
