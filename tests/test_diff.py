@@ -300,3 +300,31 @@ def test_a_currency_the_rates_lack_is_said_not_fatal(sides, tmp_path, capsys):
     assert jp and all("no exchange rate for JPY" in c["before"]["refused"] for c in jp)
     assert all(not c["changed"] for c in doc["carts"])
     assert any(c["market"] == "de" and "total" in c["after"] for c in doc["carts"])
+
+
+def _vat(amount: str, rate: str) -> dict[str, object]:
+    return {"kind": "tax", "name": "VAT", "amount": {"amount": amount, "currency": "EUR"},
+            "base": None, "rate": rate, "included": True, "payable": "checkout",
+            "base_parts": []}
+
+
+def test_a_second_charge_of_the_same_name_is_a_change_of_its_own() -> None:
+    from pricing.diff import ChargeChange, _charge_changes
+
+    # Charges pair by kind and name in order: a book rate added beside the standard VAT is
+    # the second "VAT" of the new quote, paired with nothing in the old one (and the reverse
+    # when it goes). The lists differ in length: each extra charge is one change.
+    one = {"charges": [_vat("1.90", "0.19")]}
+    two = {"charges": [_vat("1.90", "0.19"), _vat("0.70", "0.07")]}
+    assert _charge_changes(one, two) == (ChargeChange("tax", "VAT", None, _vat("0.70", "0.07")),)
+    assert _charge_changes(two, one) == (ChargeChange("tax", "VAT", _vat("0.70", "0.07"), None),)
+    assert _charge_changes(two, two) == ()
+
+
+@pytest.mark.parametrize(("delta", "sign"), [
+    (Decimal("0.01"), "+"), (Decimal("0.00"), "±"), (Decimal("-0.01"), "−")])
+def test_a_change_of_total_is_signed_and_no_change_is_plus_minus(delta: Decimal,
+                                                                 sign: str) -> None:
+    from pricing.diff import _signed
+
+    assert _signed(delta, {"currency": "EUR", "locale": "en_IE"}) == sign + "€" + str(abs(delta))
