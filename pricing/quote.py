@@ -43,7 +43,6 @@ from pricing.errors import (
 )
 from pricing.l10n.formatting import format_money, money_formatter, text_direction
 from pricing.money import Money, parse_decimal, precision
-from pricing.values import quick_init
 
 __all__ = [
     "LINE_AMOUNTS",
@@ -264,7 +263,6 @@ class QuoteRequestModel(_Strict):
         "in the customs value (what a product page or feed shows).")
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Item:
     sku: str
@@ -277,7 +275,6 @@ class Item:
     title: str | None = None
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class QuoteRequest:
     """A cart for a destination. Build it directly or with :meth:`from_dict`."""
@@ -373,7 +370,6 @@ def _request_error(err: ValidationError) -> RequestError:
 ChargeKind = Literal["shipping", "duty", "tax", "fee"]
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Charge:
     """One amount of a quote and why: which rule, which base, which rate."""
@@ -400,7 +396,6 @@ TOTALS = ("items", "shipping", "duties", "taxes", "included_taxes", "fees", "tot
           "due_at_checkout", "due_on_delivery")
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Line:
     """One cart line of a quote. Amounts are kept bare (``amounts``, in the order of
@@ -460,7 +455,6 @@ class Line:
         return Money(self.total_amount, self.currency)
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Quote:
     """An immutable, explained landed-cost quote. ``to_dict()`` is the service's JSON."""

@@ -18,12 +18,10 @@ from decimal import Decimal
 from pricing.markets.schema import Cost
 from pricing.money import Money, split
 from pricing.stages.plan import MarketPlan, MethodPlan
-from pricing.values import quick_init
 
 __all__ = ["Customs", "customs_costs", "customs_value"]
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Customs:
     """Per line: the goods as customs value them, the freight and insurance, and the total

@@ -19,12 +19,10 @@ from pricing.money import Money, split
 from pricing.quote import Charge, Item
 from pricing.stages.customs import Customs
 from pricing.stages.plan import DutyRulePlan, MarketPlan, RegimePlan
-from pricing.values import quick_init
 
 __all__ = ["Duty", "charge_duty"]
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Duty:
     """Duty per line (rounded, summing to the charges) and the explained duty charges."""

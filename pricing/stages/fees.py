@@ -14,12 +14,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from pricing.money import Money, split
 from pricing.quote import Charge, Item
 from pricing.stages.plan import MarketPlan, RegimePlan
-from pricing.values import quick_init
 
 __all__ = ["Fees", "charge_fees"]
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Fees:
     per_line: tuple[Decimal, ...]

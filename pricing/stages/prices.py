@@ -16,7 +16,6 @@ from pricing.errors import MissingRateError, QuoteRefusedError
 from pricing.money import Money
 from pricing.quote import Item
 from pricing.stages.plan import ComponentPlan, MarketPlan
-from pricing.values import quick_init
 
 __all__ = ["PricedLines", "price_lines", "unit_amount", "unit_amount_function",
            "unit_minor_function", "unit_price"]
@@ -24,7 +23,6 @@ __all__ = ["PricedLines", "price_lines", "unit_amount", "unit_amount_function",
 _NOTE_QUANTUM = Decimal("0.0001")
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class PricedLines:
     """The cart's lines priced in the market currency (as displayed; rounded)."""

@@ -12,12 +12,10 @@ from pricing.markets.schema import ShippingMethod
 from pricing.money import Money, split
 from pricing.quote import Charge
 from pricing.stages.plan import MarketPlan, MethodPlan
-from pricing.values import quick_init
 
 __all__ = ["Shipping", "ShippingPrice", "price_shipping", "ship"]
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class ShippingPrice:
     """Unrounded price in the method's own currency, and how it was found."""
@@ -66,7 +64,6 @@ def price_shipping(method: ShippingMethod, weight_kg: Decimal, *, method_id: str
                          f"{base} plus {weight_kg.normalize():f} kg at {per_kg} per kg")
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Shipping:
     """The shipping of a cart: its local amount (rounded), each line's share, the charge."""

@@ -16,14 +16,12 @@ from pricing.money import Money, split
 from pricing.quote import Charge
 from pricing.stages.customs import Customs
 from pricing.stages.plan import ComponentPlan, MarketPlan, RegimePlan
-from pricing.values import quick_init
 
 __all__ = ["Tax", "charge_tax", "no_tax"]
 
 _REGIME_WORD = {"sale": "collected at the sale", "import": "import tax"}
 
 
-@quick_init
 @dataclass(frozen=True, slots=True)
 class Tax:
     """Tax added on top and tax included in prices, per line, and the explained charges."""
